@@ -1,0 +1,368 @@
+"""The ``allegiance`` command line (Typer + Rich).
+
+Every command that takes a scenario accepts a built-in name, a YAML file or any importable peer
+file; bad input gives a located message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import import_module
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from allegiance.cli_common import (
+    OutputFormat,
+    console,
+    err_console,
+    explain_table,
+    fail,
+    fmt,
+    load,
+    parse_params,
+    print_problems,
+    user_errors,
+    write_output,
+)
+from allegiance.forecast import Forecast, forecast
+from allegiance.io import FORMATS, builtin_scenarios, export_scenario, validate_file
+from allegiance.models.registry import MODELS, get_model_class
+from allegiance.scenario.model import Scenario
+from allegiance.version import __version__
+
+app = typer.Typer(
+    name="allegiance",
+    help="Forecast how a contested decision turns out: who moves where, what outcome the "
+    "bargaining converges to, which coalitions can form, and how sure to be.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Built-in scenario name, YAML file or peer file (default: syria-2014).",
+                   show_default=False),
+]
+InputFormatOpt = Annotated[
+    str | None, typer.Option("--input-format", help=f"One of: {', '.join(FORMATS)}.")
+]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD).")]
+VariantOpt = Annotated[str | None, typer.Option("--variant", help="Apply a named what-if variant.")]
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        console.print(f"allegiance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback,
+                                          is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """Allegiance command line."""
+
+
+# ------------------------------------------------------------------------------- forecast
+@app.command("forecast")
+def forecast_command(
+    scenario: ScenarioArg = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="Model name (see `models`).")] = "mean",
+    as_of: AsOfOpt = None,
+    variant: Annotated[str | None, typer.Option(
+        "--variant", help="Scenario what-if variant, or for models with variants (bdm, exchange) "
+        "the model variant when no scenario variant has that name.")] = None,
+    rounds: Annotated[int | None, typer.Option("--rounds", help="Rounds/turns (iterative models).")
+                      ] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="Model parameter NAME=VALUE (repeatable).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed for every random choice.")
+                    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Explain the last round.")] = False,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")
+                      ] = None,
+    input_format: InputFormatOpt = None,
+) -> None:
+    """Forecast each issue's outcome with a model (default scenario: syria-2014)."""
+    loaded = load(scenario, input_format=input_format, as_of=None)
+    params = parse_params(param)
+    with user_errors():
+        model_class = get_model_class(model)
+        scenario_variant = None
+        if variant:
+            if variant in loaded.variants:
+                scenario_variant = variant
+            elif "variant" in model_class.param_names():
+                params.setdefault("variant", variant)
+            else:
+                loaded.variant(variant)  # raises the "no variant" error
+        if rounds is not None:
+            names = model_class.param_names()
+            key = next((k for k in ("rounds", "max_turns", "turns") if k in names), None)
+            if key is None:
+                fail(f"model {model!r} has no rounds (it is static)")
+            params[key] = rounds
+        result = forecast(loaded, model, as_of=as_of, variant=scenario_variant, seed=seed,
+                          **params)
+    if output_format is OutputFormat.json:
+        write_output(result.to_json(), output)
+    elif output_format is OutputFormat.csv:
+        write_output(result.to_csv(), output)
+    else:
+        render_forecast(result, explain=explain)
+
+
+def render_forecast(result: Forecast, explain: bool = False) -> None:
+    scenario = result.scenario
+    res = result.result
+    arrays = scenario.to_arrays()
+    stamp = []
+    if scenario.derived.get("as_of"):
+        stamp.append(f"as of {scenario.derived['as_of']}")
+    if scenario.derived.get("variant"):
+        stamp.append(f"variant {scenario.derived['variant']}")
+    console.print(f"[bold]{scenario.title}[/]" + (f" ({', '.join(stamp)})" if stamp else ""))
+    params = ", ".join(f"{k}={v}" for k, v in result.model.get_params().items())
+    console.print(f"model [bold]{result.model.name}[/] ({params})"
+                  + (f", seed {result.seed}" if result.seed is not None else "")
+                  + f"; {int(res.n_rounds)} round(s)")
+    console.print(f"forecast = {res.outcome_statistic}")
+    first, last = res.positions[0], res.positions[-1]
+    for k, issue in enumerate(scenario.issues):
+        low, high = issue.scale
+        value = res.outcome[k]
+        table = Table(title=f"{issue.name}: forecast [bold]{value:.1f}[/] on "
+                      f"{low:g} ({issue.low_label or 'low'}) – {high:g} "
+                      f"({issue.high_label or 'high'})", title_justify="left")
+        table.add_column("actor")
+        table.add_column("start", justify="right")
+        if res.positions.shape[0] > 1:
+            table.add_column("end", justify="right")
+            table.add_column("moved", justify="right")
+        table.add_column("salience", justify="right")
+        table.add_column("capability", justify="right")
+        table.add_column("where", no_wrap=True)
+        order = sorted((a for a in range(arrays.n_actors) if arrays.present[a, k]),
+                       key=lambda a: last[a, k])
+        for a in order:
+            row = [scenario.actors[a].name, f"{first[a, k]:.1f}"]
+            if res.positions.shape[0] > 1:
+                moved = last[a, k] - first[a, k]
+                row += [f"{last[a, k]:.1f}", f"{moved:+.1f}" if abs(moved) > 1e-9 else "·"]
+            row += [f"{arrays.salience[a, k]:.2f}", f"{arrays.capability[a, k]:.3g}",
+                    _bar(last[a, k], value, low, high)]
+            table.add_row(*row)
+        console.print(table)
+    if explain:
+        if not res.explain:
+            console.print("(this model has nothing to explain: it is static)")
+        for table in res.explain:
+            console.print(explain_table(table))
+
+
+def _bar(position: float, outcome: float, low: float, high: float, width: int = 21) -> str:
+    """A one-line sketch of the scale: ● the actor, │ the forecast."""
+    cells = ["─"] * width
+    span = high - low
+    at = int(round((position - low) / span * (width - 1)))
+    out = int(round((outcome - low) / span * (width - 1)))
+    cells[out] = "│"
+    cells[at] = "●"
+    return "".join(cells)
+
+
+# ------------------------------------------------------------------------------- listing
+@app.command("models")
+def models_command() -> None:
+    """List the forecasting models."""
+    table = Table(title="models", title_justify="left")
+    table.add_column("name")
+    table.add_column("kind")
+    table.add_column("what it does")
+    for name in MODELS:
+        try:
+            cls = get_model_class(name)
+        except Exception:  # a model that cannot load is listed as such, not fatal
+            table.add_row(name, "", "(not available in this build)")
+            continue
+        kind = ("multi-issue" if cls.multi_issue else "per issue") + (
+            ", stochastic" if cls.stochastic else "")
+        table.add_row(name, kind, cls.summary)
+    console.print(table)
+
+
+@app.command("scenarios")
+def scenarios_command() -> None:
+    """List the built-in scenarios."""
+    table = Table(title="built-in scenarios", title_justify="left")
+    for column in ("name", "title", "actors", "issues"):
+        table.add_column(column)
+    for name, path in sorted(builtin_scenarios().items()):
+        scenario = load(str(path))
+        table.add_row(name, scenario.title, str(len(scenario.actors)), str(len(scenario.issues)))
+    console.print(table)
+
+
+@app.command("show")
+def show_command(
+    scenario: ScenarioArg = None,
+    as_of: AsOfOpt = None,
+    variant: VariantOpt = None,
+    input_format: InputFormatOpt = None,
+) -> None:
+    """Print actors × issues with ranges and source grades."""
+    loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)
+    render_scenario(loaded)
+
+
+def _grade(scenario: Scenario, source_ids: list[str]) -> str:
+    grades = []
+    for sid in source_ids:
+        try:
+            grades.append(scenario.source(sid).grade)
+        except KeyError:
+            grades.append("?")
+    return ",".join(sorted(set(grades))) or "assumption"
+
+
+def _estimate(scenario: Scenario, est, digits: int = 1) -> str:
+    text = f"{est.value:.{digits}f}"
+    if est.low is not None or est.high is not None:
+        low = "" if est.low is None else f"{est.low:.{digits}f}"
+        high = "" if est.high is None else f"{est.high:.{digits}f}"
+        text += f" [{low}–{high}]"
+    text += f" ({_grade(scenario, est.all_sources())})"
+    if est.history:
+        text += f" h{len(est.history)}"
+    return text
+
+
+def render_scenario(scenario: Scenario) -> None:
+    console.print(f"[bold]{scenario.title}[/] ({scenario.id}) {scenario.content_hash()[:19]}")
+    if scenario.description:
+        console.print(scenario.description.strip())
+    if scenario.derived:
+        console.print(", ".join(f"{k} {v}" for k, v in scenario.derived.items()))
+    issues = Table(title="issues", title_justify="left")
+    for column in ("id", "name", "scale", "low end", "high end", "status quo"):
+        issues.add_column(column)
+    for issue in scenario.issues:
+        issues.add_row(issue.id, issue.name, f"{issue.scale[0]:g}–{issue.scale[1]:g}",
+                       issue.low_label, issue.high_label,
+                       "" if issue.status_quo is None else f"{issue.status_quo:g}")
+    console.print(issues)
+    table = Table(title="actors: value [range] (source grades) hN = N dated estimates",
+                  title_justify="left")
+    table.add_column("actor")
+    table.add_column("capability")
+    for issue in scenario.issues:
+        table.add_column(f"{issue.id}\nposition / salience")
+    for actor in scenario.actors:
+        row = [actor.name, _estimate(scenario, actor.capability)]
+        for issue in scenario.issues:
+            stance = actor.issues.get(issue.id)
+            row.append("—" if stance is None else
+                       f"{_estimate(scenario, stance.position)}\n"
+                       f"{_estimate(scenario, stance.salience, 2)}")
+        table.add_row(*row)
+    console.print(table)
+    if scenario.sources:
+        sources = Table(title="sources (Admiralty grade: reliability A–F, credibility 1–6)",
+                        title_justify="left")
+        for column in ("id", "grade", "title", "date"):
+            sources.add_column(column)
+        for source in scenario.sources:
+            sources.add_row(source.id, source.grade, source.title,
+                            "" if source.date is None else source.date.isoformat())
+        console.print(sources)
+    if scenario.coalitions:
+        for name, coalition in scenario.coalitions.items():
+            console.print(f"coalition [bold]{name}[/]: {', '.join(coalition.members)}")
+    if scenario.variants:
+        for name, variant in scenario.variants.items():
+            console.print(f"variant [bold]{name}[/]: {variant.description}")
+
+
+# ------------------------------------------------------------------------------- files
+@app.command("validate")
+def validate_command(
+    file: Annotated[str, typer.Argument(help="Scenario file (or built-in name).")],
+    input_format: InputFormatOpt = None,
+) -> None:
+    """Check a scenario file: every problem at once, with file, line and column. Exit 2 on errors."""
+    problems = validate_file(file, input_format)
+    print_problems(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if errors:
+        err_console.print(f"[bold red]{errors} error(s)[/], {warnings} warning(s)")
+        raise typer.Exit(2)
+    console.print(f"[green]valid[/]: {file} ({warnings} warning(s))")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[str, typer.Argument(help="A peer file (BDM CSV, KTAB CSV/XML, decide).")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write YAML here.")] = None,
+    input_format: InputFormatOpt = None,
+) -> None:
+    """Read any importable file and write it as Allegiance YAML."""
+    loaded = load(file, input_format=input_format)
+    write_output(export_scenario(loaded, "yaml"), output)
+
+
+@app.command("export")
+def export_command(
+    scenario: Annotated[str, typer.Argument(help="Scenario name or file.")],
+    to: Annotated[str, typer.Option("--to", help=f"One of: {', '.join(FORMATS)}.")],
+    output: Annotated[str | None, typer.Option("--output", "-o")] = None,
+    input_format: InputFormatOpt = None,
+) -> None:
+    """Write a scenario in another format."""
+    loaded = load(scenario, input_format=input_format)
+    with user_errors():
+        text = export_scenario(loaded, to)
+    write_output(text, output)
+
+
+@app.command("schema")
+def schema_command(
+    output: Annotated[str | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Print the JSON Schema of the scenario format."""
+    schema = Scenario.model_json_schema()
+    write_output(json.dumps(schema, indent=2), output)
+
+
+# ------------------------------------------------------------------------------- layers
+#: commands provided by the analysis layers: name -> "module:function"
+LAYER_COMMANDS = {
+    "coalitions": "allegiance.coalitions.cli:coalitions_command",
+    "montecarlo": "allegiance.uncertainty.cli:montecarlo_command",
+    "sensitivity": "allegiance.uncertainty.cli:sensitivity_command",
+    "timeline": "allegiance.uncertainty.cli:timeline_command",
+    "backtest": "allegiance.validation.cli:backtest_command",
+}
+
+for _name, _target in LAYER_COMMANDS.items():
+    _module, _function = _target.split(":")
+    try:
+        app.command(_name)(getattr(import_module(_module), _function))
+    except (ModuleNotFoundError, AttributeError):  # layer not in this build
+        pass
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
+
+__all__ = ["app", "Path"]

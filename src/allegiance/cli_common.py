@@ -1,0 +1,131 @@
+"""Shared pieces of the command line: loading scenarios with readable errors, parsing
+``--param`` values, output formats. Every command module uses these, so that a bad input gives
+the same clear message (file, line, field, what is wrong) and exit code 2 everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from enum import Enum
+from typing import Any, NoReturn
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from allegiance.io import DEFAULT_SCENARIO, load_scenario
+from allegiance.models.base import ExplainTable, ParameterError
+from allegiance.models.registry import UnknownModelError
+from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_BAD_INPUT = 2
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def fail(message: str) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def print_problems(problems: list[Problem]) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    for p in errors:
+        err_console.print(f"[red]{_escape(p.location())}: error:[/] {_escape(p.field())}: "
+                          f"{_escape(p.message)}")
+    for p in warnings:
+        err_console.print(f"[yellow]{_escape(p.location())}: warning:[/] {_escape(p.field())}: "
+                          f"{_escape(p.message)}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into a clear message and exit code 2."""
+    try:
+        yield
+    except ScenarioInvalid as exc:
+        print_problems(exc.problems)
+        count = len(exc.errors)
+        err_console.print(f"[bold red]{count} error(s); nothing was run.[/]")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (ParameterError, UnknownModelError) as exc:
+        fail(str(exc))
+    except KeyError as exc:  # unknown variant / actor / issue names
+        fail(str(exc.args[0]) if exc.args else str(exc))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def load(
+    scenario: str | None,
+    *,
+    input_format: str | None = None,
+    as_of: str | None = None,
+    variant: str | None = None,
+) -> Scenario:
+    """Load a scenario for a command, applying ``--variant`` then ``--as-of``."""
+    with user_errors():
+        loaded = load_scenario(scenario or DEFAULT_SCENARIO, input_format)
+        if variant:
+            loaded = loaded.variant(variant)
+        if as_of:
+            loaded = loaded.as_of(as_of)
+    return loaded
+
+
+def parse_params(items: list[str] | None) -> dict[str, Any]:
+    """``["rounds=5", "variant=paper"]`` -> ``{"rounds": 5, "variant": "paper"}`` (YAML scalars)."""
+    params: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            fail(f"--param takes NAME=VALUE; got {item!r}")
+        name, _, raw = item.partition("=")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        params[name.strip().replace("-", "_")] = value
+    return params
+
+
+def explain_table(table: ExplainTable) -> Table:
+    rich_table = Table(title=table.title, caption=table.note or None, title_justify="left")
+    for column in table.columns:
+        rich_table.add_column(str(column))
+    for row in table.rows:
+        rich_table.add_row(*(fmt(v) for v in row))
+    return rich_table
+
+
+def fmt(value: Any, digits: int = 2) -> str:
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return "" if value is None else str(value)
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print ``text`` or write it atomically to ``output``."""
+    if output:
+        from allegiance.io.yaml_format import write_atomic
+
+        write_atomic(output, text)
+        err_console.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -1,0 +1,183 @@
+"""The Forecast: one model run on one scenario, with everything needed to reproduce it.
+
+A :class:`Forecast` wraps a model's :class:`~allegiance.models.base.ModelResult` with the scenario's
+labels and provenance (package version, scenario content hash, as-of date, variant, model
+parameters, seed). Its JSON form is the same for every model; see docs/forecast-format.md.
+
+Example
+-------
+>>> import allegiance
+>>> result = allegiance.forecast("eu-emissions-1994", model="median")
+>>> sorted(result.outcome) == ["standards-date"] or len(result.outcome) == 1
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from allegiance.models.base import ExplainTable, Model, ModelResult
+from allegiance.models.registry import make_model
+from allegiance.scenario.model import Scenario
+from allegiance.version import __version__
+
+SCHEMA_VERSION = 1
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON-able Python values from NumPy scalars/arrays and nested containers."""
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return _number(value)
+
+
+@dataclass
+class Forecast:
+    """A model's forecast for a scenario, with its provenance."""
+
+    scenario: Scenario
+    model: Model
+    result: ModelResult
+    seed: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # -------------------------------------------------------------- convenient views
+    @property
+    def outcome(self) -> dict[str, float]:
+        return {i: float(v) for i, v in zip(self.scenario.issue_ids, self.result.outcome,
+                                            strict=True)}
+
+    @property
+    def positions(self) -> np.ndarray:
+        """``(n_rounds + 1, n_actors, n_issues)`` positions per round."""
+        return self.result.positions
+
+    @property
+    def final_positions(self) -> dict[str, dict[str, float]]:
+        last = self.result.positions[-1]
+        return self._position_map(last)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self.result.events
+
+    @property
+    def explain(self) -> list[ExplainTable]:
+        return self.result.explain
+
+    def _position_map(self, matrix: np.ndarray) -> dict[str, dict[str, float]]:
+        present = self.scenario.to_arrays().present
+        return {
+            actor: {
+                issue: float(matrix[a, k])
+                for k, issue in enumerate(self.scenario.issue_ids)
+                if present[a, k]
+            }
+            for a, actor in enumerate(self.scenario.actor_ids)
+        }
+
+    # -------------------------------------------------------------- serialisation
+    def to_dict(self) -> dict[str, Any]:
+        scenario = self.scenario
+        return jsonable({
+            "schema_version": SCHEMA_VERSION,
+            "allegiance_version": __version__,
+            "scenario": {
+                "id": scenario.id,
+                "title": scenario.title,
+                "content_hash": scenario.content_hash(),
+                "as_of": scenario.derived.get("as_of"),
+                "variant": scenario.derived.get("variant"),
+            },
+            "model": {
+                "name": self.model.name,
+                "parameters": self.model.get_params(),
+                "outcome_statistic": self.result.outcome_statistic,
+            },
+            "seed": self.seed,
+            "issues": [
+                {"id": i.id, "name": i.name, "scale": list(i.scale), "low_label": i.low_label,
+                 "high_label": i.high_label}
+                for i in scenario.issues
+            ],
+            "actors": [{"id": a.id, "name": a.name} for a in scenario.actors],
+            "rounds": [
+                {"round": r, "positions": self._position_map(self.result.positions[r])}
+                for r in range(self.result.positions.shape[0])
+            ],
+            "outcome": self.outcome,
+            "events": self.result.events,
+            "extra": self.result.extra,
+        })
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_csv(self) -> str:
+        """Long table: round, actor, issue, position; outcome rows have actor ``OUTCOME``."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["round", "actor", "issue", "position"])
+        for r in range(self.result.positions.shape[0]):
+            for actor, stances in self._position_map(self.result.positions[r]).items():
+                for issue, value in stances.items():
+                    writer.writerow([r, actor, issue, repr(value)])
+        last = self.result.positions.shape[0] - 1
+        for issue, value in self.outcome.items():
+            writer.writerow([last, "OUTCOME", issue, repr(value)])
+        return buffer.getvalue()
+
+
+def forecast(
+    scenario: Scenario | str,
+    model: str | Model = "mean",
+    *,
+    as_of: str | None = None,
+    variant: str | None = None,
+    seed: int | None = None,
+    **params: Any,
+) -> Forecast:
+    """Run ``model`` on ``scenario`` and return a :class:`Forecast`.
+
+    ``scenario`` is a Scenario, a built-in name or a file path. ``params`` go to the model's
+    constructor (validated there). ``seed`` seeds every random choice; when it is None and the
+    scenario file carries a seed, that one is used.
+    """
+    if not isinstance(scenario, Scenario):
+        from allegiance.io import load_scenario
+
+        scenario = load_scenario(scenario)
+    if variant:
+        scenario = scenario.variant(variant)
+    if as_of:
+        scenario = scenario.as_of(as_of)
+    if isinstance(model, str):
+        defaults = dict(scenario.model_parameters.get(model.lower(), {}))
+        defaults.update(params)
+        model = make_model(model, **defaults)
+    if seed is None:
+        seed = scenario.seed
+    if seed is None and model.stochastic:
+        seed = secrets.randbits(63)  # drawn once and recorded, so the run can be repeated
+    result = model.run(scenario.to_arrays(), random_state=seed)
+    return Forecast(scenario=scenario, model=model, result=result, seed=seed)

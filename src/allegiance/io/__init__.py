@@ -1,0 +1,169 @@
+"""Reading and writing scenarios: the native YAML format and every peer's format.
+
+Formats are registered in :data:`FORMATS`; each has a ``read(path, text) -> Scenario``, a
+``write(scenario) -> str`` and a ``detect(path, text) -> bool``. :func:`load_scenario` accepts a
+built-in scenario name, a YAML file or any importable file (the format is detected from the file's
+name and content, or given as ``input_format``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from importlib.resources import files
+from pathlib import Path
+
+from allegiance.io.errors import ReadError, problem
+from allegiance.io.yaml_format import read_text, validate_yaml, write_atomic
+from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid, check_scenario
+
+DEFAULT_SCENARIO = "syria-2014"
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    description: str
+    module: str  # module in allegiance.io with read(path, text), write(scenario), detect(path, text)
+    suffixes: tuple[str, ...]
+
+    def _module(self):
+        return import_module(f"allegiance.io.{self.module}")
+
+    @property
+    def read(self) -> Callable[[Path, str], Scenario]:
+        return self._module().read
+
+    @property
+    def write(self) -> Callable[[Scenario], str]:
+        return self._module().write
+
+    @property
+    def detect(self) -> Callable[[Path, str], bool]:
+        return self._module().detect
+
+
+FORMATS: dict[str, Format] = {
+    "yaml": Format("yaml", "Allegiance native YAML", "yaml_format", (".yaml", ".yml")),
+    "bdm-csv": Format("bdm-csv", "BDM-style CSV: Actor,Capability,Position,Salience", "bdm_csv",
+                      (".csv",)),
+    "ktab-csv": Format("ktab-csv", "KTAB SMP CSV (name row, header, Actor,Description,Power,"
+                       "Position/Salience pairs)", "ktab", (".csv",)),
+    "ktab-xml": Format("ktab-xml", "KTAB SMP XML scenario (with model parameters and seed)",
+                       "ktab_xml", (".xml",)),
+    "decide": Format("decide", "decide exchange-model text/CSV with #A/#P/#M/#D rows", "decide",
+                     (".txt", ".csv")),
+}
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Built-in scenario names mapped to their package files."""
+    folder = files("allegiance") / "data" / "scenarios"
+    return {
+        Path(str(entry)).stem: Path(str(entry))
+        for entry in folder.iterdir()
+        if str(entry).endswith(".yaml")
+    }
+
+
+def detect_format(path: Path, text: str) -> str:
+    """The name of the format of ``path`` (content first, then the suffix)."""
+    suffix = path.suffix.lower()
+    for name in ("decide", "ktab-xml", "ktab-csv", "bdm-csv", "yaml"):
+        fmt = FORMATS[name]
+        try:
+            if suffix in fmt.suffixes and fmt.detect(path, text):
+                return name
+        except ModuleNotFoundError:
+            continue
+    if suffix in (".yaml", ".yml", ""):
+        return "yaml"
+    known = ", ".join(FORMATS)
+    raise ReadError([problem(f"cannot tell the format of this file (known formats: {known}); "
+                             "name it with --input-format", file=str(path))])
+
+
+def resolve(source: str | Path) -> Path:
+    """A built-in name or a path, as a path; a clear error when neither."""
+    text = str(source)
+    builtins = builtin_scenarios()
+    if text in builtins and not Path(text).exists():
+        return builtins[text]
+    path = Path(text)
+    if not path.exists():
+        names = ", ".join(sorted(builtins))
+        raise ReadError([problem(f"no such file, and not a built-in scenario (built-ins: {names})",
+                                 file=text)])
+    if path.is_dir():
+        raise ReadError([problem("this is a folder, not a scenario file", file=text)])
+    return path
+
+
+def load_scenario(source: str | Path = DEFAULT_SCENARIO, input_format: str | None = None
+                  ) -> Scenario:
+    """Load a scenario from a built-in name, a YAML file or any importable peer file.
+
+    Raises :class:`~allegiance.io.errors.ReadError` (a ``ScenarioInvalid``) listing every problem,
+    each with file, line and column where known.
+
+    >>> load_scenario("eu-emissions-1994").actors[0].id
+    'netherlands'
+    """
+    if isinstance(source, Scenario):
+        return source
+    path = resolve(source)
+    text = read_text(path)
+    name = input_format or detect_format(path, text)
+    if name not in FORMATS:
+        raise ReadError([problem(f"unknown input format {name!r} (known: {', '.join(FORMATS)})",
+                                 file=str(path))])
+    try:
+        return FORMATS[name].read(path, text)
+    except ScenarioInvalid as exc:
+        if isinstance(exc, ReadError):
+            raise
+        raise ReadError([p if p.file else p.model_copy(update={"file": str(path)})
+                         for p in exc.problems], source=str(path)) from None
+
+
+def validate_file(source: str | Path, input_format: str | None = None) -> list[Problem]:
+    """Every problem (errors and warnings) of a scenario file, located where possible."""
+    try:
+        path = resolve(source)
+        text = read_text(path)
+        name = input_format or detect_format(path, text)
+    except ScenarioInvalid as exc:
+        return exc.problems
+    if name == "yaml":
+        return validate_yaml(path)
+    try:
+        scenario = load_scenario(path, name)
+    except ScenarioInvalid as exc:
+        return exc.problems
+    return [p.model_copy(update={"file": str(path)}) for p in check_scenario(scenario)]
+
+
+def export_scenario(scenario: Scenario, to: str) -> str:
+    """The scenario written in format ``to`` (a name in :data:`FORMATS`)."""
+    if to not in FORMATS:
+        raise ValueError(f"unknown format {to!r}; known: {', '.join(FORMATS)}")
+    return FORMATS[to].write(scenario)
+
+
+def save_scenario(scenario: Scenario, path: str | Path, to: str = "yaml") -> None:
+    """Write the scenario to ``path`` in format ``to``, atomically."""
+    write_atomic(path, export_scenario(scenario, to))
+
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "FORMATS",
+    "ReadError",
+    "builtin_scenarios",
+    "detect_format",
+    "export_scenario",
+    "load_scenario",
+    "save_scenario",
+    "validate_file",
+]
