@@ -47,6 +47,12 @@ def _construct(
                                  file=file, line=node.start_mark.line + 1,
                                  column=node.start_mark.column + 1)])
     where.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    expected = {yaml.MappingNode: "tag:yaml.org,2002:map",
+                yaml.SequenceNode: "tag:yaml.org,2002:seq"}.get(type(node))
+    if expected is not None and node.tag != expected:
+        raise ReadError([problem(f"refused: the tag {node.tag} (only plain YAML values are "
+                                 "allowed)", file=file, line=node.start_mark.line + 1,
+                                 column=node.start_mark.column + 1)])
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -70,7 +76,10 @@ def _construct(
             _construct(child, constructor, (*path, i), where, depth + 1, budget, file)
             for i, child in enumerate(node.value)
         ]
-    value = constructor.construct_object(node)
+    try:
+        value = constructor.construct_object(node)
+    except (ValueError, OverflowError):  # e.g. an impossible date: keep the text for the checks
+        value = node.value
     if isinstance(value, dt.datetime):
         value = value.date()
     return value
@@ -153,6 +162,7 @@ def scenario_from_data(data: Any, where: dict[tuple, Location], file: str) -> Sc
         raise ReadError([problem("a scenario file must be a mapping (id, title, issues, actors, "
                                  "...) at the top level", file=file, line=1, column=1)])
     structural: list[Problem] = []
+    pruned: list[tuple] = []
     data = copy.deepcopy(data)
     for _ in range(50):
         try:
@@ -160,11 +170,17 @@ def scenario_from_data(data: Any, where: dict[tuple, Location], file: str) -> Sc
         except ValidationError as exc:
             found = pydantic_problems(exc)
             structural += found
-            if not all(_prune(data, p.path) for p in found):
+            # later list items first, so that removing one does not shift the others
+            paths = sorted((p.path for p in found), key=lambda q: [str(x) for x in q],
+                           reverse=True)
+            done = [_prune(data, path) for path in paths]
+            if not all(done):
                 break  # an error we cannot set aside: report what we have
+            pruned += [d for d in done if isinstance(d, tuple)]
             continue
         except ScenarioInvalid as exc:
-            structural += exc.problems
+            structural += [p for p in exc.problems
+                           if not any(tuple(p.path) == q[: len(p.path)] for q in pruned)]
             break
         if not structural:
             return scenario
@@ -172,22 +188,27 @@ def scenario_from_data(data: Any, where: dict[tuple, Location], file: str) -> Sc
     raise ReadError(locate(structural, where, file), source=file)
 
 
-def _prune(data: Any, path: tuple) -> bool:
-    """Set aside the actor's stance (or capability) holding a structural error, so that the rest
-    of the file can still be checked and every problem reported at once."""
-    if len(path) >= 4 and path[0] == "actors" and path[2] == "issues":
-        try:
-            stances = data["actors"][path[1]]["issues"]
-            stances.pop(path[3], None)
-            return True
-        except (KeyError, IndexError, TypeError):
-            return False
-    if len(path) >= 3 and path[0] == "actors" and path[2] == "capability":
-        try:
+def _prune(data: Any, path: tuple) -> tuple | bool:
+    """Set aside the part of ``data`` that holds a structural error (a dated history entry, an
+    actor's stance on an issue, or its capability) so that the rest of the file can still be
+    checked and every problem reported at once. Returns the pruned path, or False."""
+    try:
+        if "history" in path:
+            at = path.index("history")
+            if len(path) > at + 1 and isinstance(path[at + 1], int):
+                container = data
+                for part in path[:at + 1]:
+                    container = container[part]
+                del container[path[at + 1]]
+                return tuple(path[: at + 2])
+        if len(path) >= 4 and path[0] == "actors" and path[2] == "issues":
+            data["actors"][path[1]]["issues"].pop(path[3], None)
+            return tuple(path[:4])
+        if len(path) >= 3 and path[0] == "actors" and path[2] == "capability":
             data["actors"][path[1]]["capability"] = 0.0
-            return True
-        except (KeyError, IndexError, TypeError):
-            return False
+            return tuple(path[:3])
+    except (KeyError, IndexError, TypeError):
+        return False
     return False
 
 
