@@ -26,7 +26,11 @@ TOY = textwrap.dedent("""\
         name: A
         capability: 3
         issues:
-          tax: {position: 60, salience: {value: 0.4, history: [{date: 2014-01-01, value: 0.9}, {date: 2014-06-01, value: 0.4}]}}
+          tax:
+            position: 60
+            salience:
+              value: 0.4
+              history: [{date: 2014-01-01, value: 0.9}, {date: 2014-06-01, value: 0.4}]
           war: {position: -1, salience: 1}
       - id: b
         name: B

@@ -20,7 +20,6 @@ from allegiance.cli_common import (
     err_console,
     explain_table,
     fail,
-    fmt,
     load,
     parse_params,
     print_problems,
@@ -50,7 +49,9 @@ ScenarioArg = Annotated[
 InputFormatOpt = Annotated[
     str | None, typer.Option("--input-format", help=f"One of: {', '.join(FORMATS)}.")
 ]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD).")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD).")
+]
 VariantOpt = Annotated[str | None, typer.Option("--variant", help="Apply a named what-if variant.")]
 
 
@@ -72,7 +73,8 @@ def main(
 @app.command("forecast")
 def forecast_command(
     scenario: ScenarioArg = None,
-    model: Annotated[str, typer.Option("--model", "-m", help="Model name (see `models`).")] = "mean",
+    model: Annotated[str, typer.Option("--model", "-m", help="Model name (see `models`).")
+                     ] = "mean",
     as_of: AsOfOpt = None,
     variant: Annotated[str | None, typer.Option(
         "--variant", help="Scenario what-if variant, or for models with variants (bdm, exchange) "
@@ -295,7 +297,7 @@ def validate_command(
     file: Annotated[str, typer.Argument(help="Scenario file (or built-in name).")],
     input_format: InputFormatOpt = None,
 ) -> None:
-    """Check a scenario file: every problem at once, with file, line and column. Exit 2 on errors."""
+    """Check a scenario file: every problem at once, with file:line:column. Exit 2 on errors."""
     problems = validate_file(file, input_format)
     print_problems(problems)
     errors = sum(p.severity == "error" for p in problems)

@@ -25,7 +25,8 @@ DEFAULT_SCENARIO = "syria-2014"
 class Format:
     name: str
     description: str
-    module: str  # module in allegiance.io with read(path, text), write(scenario), detect(path, text)
+    #: module in allegiance.io with read(path, text), write(scenario), detect(path, text)
+    module: str
     suffixes: tuple[str, ...]
 
     def _module(self):

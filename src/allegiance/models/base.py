@@ -1,12 +1,14 @@
 """The interface every forecasting model implements.
 
 A model is a small class in the scikit-learn mould: parameters go to the constructor, where they
-are validated; one method, :meth:`Model.run`, turns :class:`~allegiance.scenario.arrays.ScenarioArrays`
+are validated; one method, :meth:`Model.run`, turns
+:class:`~allegiance.scenario.arrays.ScenarioArrays`
 into a :class:`ModelResult`; results are plain arrays. Models never read files, print, or touch the
 CLI; everything a model needs arrives as arrays, and randomness arrives as ``random_state``.
 
 Batching: ``arrays.position`` has shape ``(*batch, n_actors, n_issues)``. ``run`` accepts any batch
-shape (including none) and returns ``positions`` of shape ``(*batch, n_rounds + 1, n_actors, n_issues)``
+shape (including none) and returns ``positions`` of shape
+``(*batch, n_rounds + 1, n_actors, n_issues)``
 and ``outcome`` of shape ``(*batch, n_issues)``. Events and explanations are only produced for an
 unbatched run (they describe one trajectory).
 """

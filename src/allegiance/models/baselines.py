@@ -44,7 +44,7 @@ def _weights(arrays: ScenarioArrays, weighting: str) -> np.ndarray:
 
 
 def weighted_mean(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Weighted mean over the actor axis (-2); falls back to the plain mean where weights sum to 0."""
+    """Weighted mean over the actor axis (-2); the plain mean where the weights sum to 0."""
     total = weight.sum(axis=-2)
     plain = position.mean(axis=-2)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -111,7 +111,7 @@ class CompromiseModel(_StaticModel):
 
 class MedianModel(_StaticModel):
     name = "median"
-    summary = "Black's weighted median: the position no weighted majority prefers to leave (static)."
+    summary = "Black's weighted median: the position no weighted majority would leave (static)."
     statistic = "{weighting} weighted median of the actors' positions"
 
     def _outcome(self, position, weight):

@@ -16,8 +16,10 @@ Example
 ...     "id": "toy", "title": "Toy",
 ...     "issues": [{"id": "tax", "name": "Tax rate"}],
 ...     "actors": [
-...         {"id": "a", "name": "A", "capability": 1, "issues": {"tax": {"position": 20, "salience": 0.5}}},
-...         {"id": "b", "name": "B", "capability": 2, "issues": {"tax": {"position": 80, "salience": 1}}},
+...         {"id": "a", "name": "A", "capability": 1,
+...          "issues": {"tax": {"position": 20, "salience": 0.5}}},
+...         {"id": "b", "name": "B", "capability": 2,
+...          "issues": {"tax": {"position": 80, "salience": 1}}},
 ...     ],
 ... })
 >>> s.to_arrays().position.tolist()
@@ -86,7 +88,7 @@ class Problem(BaseModel):
 
 
 class ScenarioInvalid(Exception):
-    """Raised with every problem found in a scenario (not a ValueError: pydantic lets it through)."""
+    """Every problem found in a scenario (not a ValueError, so pydantic lets it through)."""
 
     def __init__(self, problems: list[Problem], source: str | None = None):
         self.problems = problems
@@ -248,7 +250,7 @@ class Variant(_Strict):
 
 
 class Scenario(_Strict):
-    """A contested decision stated explicitly. See the module docstring and docs/scenario-format.md."""
+    """A contested decision stated explicitly (see docs/scenario-format.md)."""
 
     id: str
     title: str
@@ -354,7 +356,8 @@ class Scenario(_Strict):
                 stance = actor.issues[change.issue]
                 setattr(stance, change.field, change.value)
         data.derived = {**self.derived, "variant": name}
-        return Scenario.model_validate(data.model_dump()).model_copy(update={"derived": data.derived})
+        checked = Scenario.model_validate(data.model_dump())
+        return checked.model_copy(update={"derived": data.derived})
 
     def content_hash(self) -> str:
         from allegiance.scenario.hashing import content_hash
