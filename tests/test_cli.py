@@ -134,3 +134,14 @@ def test_whole_process_has_no_traceback_on_hostile_input(tmp_path):
     assert proc.returncode == 2
     assert "refused" in proc.stderr and "Traceback" not in proc.stderr
     assert "hacked" not in proc.stdout
+
+
+def test_import_dataset_writes_one_file_per_issue(reference, tmp_path):
+    out = tmp_path / "deu"
+    result = invoke("import", str(reference / "deu" / "deu3-dev.tsv"), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    files = sorted(out.glob("*.yaml"))
+    assert len(files) > 100
+    assert invoke("validate", str(files[0])).exit_code == 0
+    refused = runner.invoke(app, ["import", str(reference / "deu" / "deu3-dev.tsv")])
+    assert refused.exit_code == 2 and "--output DIR" in refused.stderr

@@ -27,7 +27,17 @@ from allegiance.cli_common import (
     write_output,
 )
 from allegiance.forecast import Forecast, forecast
-from allegiance.io import FORMATS, builtin_scenarios, export_scenario, validate_file
+from allegiance.io import (
+    DATASET_FORMATS,
+    FORMATS,
+    builtin_scenarios,
+    detect_format,
+    export_scenario,
+    load_dataset,
+    resolve,
+    validate_file,
+)
+from allegiance.io.yaml_format import read_text
 from allegiance.models.registry import MODELS, get_model_class
 from allegiance.scenario.model import Scenario
 from allegiance.version import __version__
@@ -314,7 +324,23 @@ def import_command(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write YAML here.")] = None,
     input_format: InputFormatOpt = None,
 ) -> None:
-    """Read any importable file and write it as Allegiance YAML."""
+    """Read any importable file and write it as Allegiance YAML.
+
+    A data-set file (DEU) holds one scenario per issue: they are written into the folder given by
+    --output, one YAML file each.
+    """
+    with user_errors():
+        path = resolve(file)
+        name = input_format or detect_format(path, read_text(path))
+        if name in DATASET_FORMATS:
+            if not output:
+                fail(f"{file} is a {name} data set with one scenario per issue: give a folder "
+                     "with --output DIR")
+            from allegiance.io.deu import write_dataset_yaml
+
+            written = write_dataset_yaml(load_dataset(path, name), output)
+            console.print(f"wrote {len(written)} scenarios to {output}")
+            return
     loaded = load(file, input_format=input_format)
     write_output(export_scenario(loaded, "yaml"), output)
 

@@ -55,7 +55,12 @@ FORMATS: dict[str, Format] = {
                        "ktab_xml", (".xml",)),
     "decide": Format("decide", "decide exchange-model text/CSV with #A/#P/#M/#D rows", "decide",
                      (".txt", ".csv")),
+    "deu": Format("deu", "DEU legislative decisions data set (tab-separated; one scenario per "
+                  "issue)", "deu", (".tsv", ".txt", ".csv")),
 }
+
+#: formats whose files hold many scenarios (imported into a folder, one file per scenario)
+DATASET_FORMATS = ("deu",)
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -71,7 +76,7 @@ def builtin_scenarios() -> dict[str, Path]:
 def detect_format(path: Path, text: str) -> str:
     """The name of the format of ``path`` (content first, then the suffix)."""
     suffix = path.suffix.lower()
-    for name in ("decide", "ktab-xml", "ktab-csv", "bdm-csv", "yaml"):
+    for name in ("decide", "deu", "ktab-xml", "ktab-csv", "bdm-csv", "yaml"):
         fmt = FORMATS[name]
         try:
             if suffix in fmt.suffixes and fmt.detect(path, text):
@@ -157,13 +162,27 @@ def save_scenario(scenario: Scenario, path: str | Path, to: str = "yaml") -> Non
     write_atomic(path, export_scenario(scenario, to))
 
 
+def load_dataset(source: str | Path, input_format: str | None = None, **options) -> list[Scenario]:
+    """Every scenario of a data-set file (e.g. DEU: one per issue); a scenario file gives one."""
+    path = resolve(source)
+    text = read_text(path)
+    name = input_format or detect_format(path, text)
+    if name == "deu":
+        from allegiance.io.deu import read_dataset_text
+
+        return read_dataset_text(text, str(path), **options)
+    return [load_scenario(path, name)]
+
+
 __all__ = [
+    "DATASET_FORMATS",
     "DEFAULT_SCENARIO",
     "FORMATS",
     "ReadError",
     "builtin_scenarios",
     "detect_format",
     "export_scenario",
+    "load_dataset",
     "load_scenario",
     "save_scenario",
     "validate_file",
