@@ -350,12 +350,14 @@ def export_command(
     scenario: Annotated[str, typer.Argument(help="Scenario name or file.")],
     to: Annotated[str, typer.Option("--to", help=f"One of: {', '.join(FORMATS)}.")],
     output: Annotated[str | None, typer.Option("--output", "-o")] = None,
+    issue: Annotated[str | None, typer.Option(
+        "--issue", help="The issue to write, for single-issue formats (bdm-csv).")] = None,
     input_format: InputFormatOpt = None,
 ) -> None:
     """Write a scenario in another format."""
     loaded = load(scenario, input_format=input_format)
     with user_errors():
-        text = export_scenario(loaded, to)
+        text = export_scenario(loaded, to, **({"issue": issue} if issue else {}))
     write_output(text, output)
 
 

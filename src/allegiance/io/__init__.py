@@ -15,7 +15,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from allegiance.io.errors import ReadError, problem
-from allegiance.io.yaml_format import read_text, validate_yaml, write_atomic
+from allegiance.io.yaml_format import locate, read_text, validate_yaml, write_atomic
 from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid, check_scenario
 
 DEFAULT_SCENARIO = "syria-2014"
@@ -145,16 +145,22 @@ def validate_file(source: str | Path, input_format: str | None = None) -> list[P
         return validate_yaml(path)
     try:
         scenario = load_scenario(path, name)
+        module = FORMATS[name]._module()
+        if hasattr(module, "read_located"):  # locate the warnings too
+            scenario, where = module.read_located(path, text)
+            return locate(check_scenario(scenario), where, str(path))
     except ScenarioInvalid as exc:
         return exc.problems
     return [p.model_copy(update={"file": str(path)}) for p in check_scenario(scenario)]
 
 
-def export_scenario(scenario: Scenario, to: str) -> str:
-    """The scenario written in format ``to`` (a name in :data:`FORMATS`)."""
-    if to not in FORMATS:
-        raise ValueError(f"unknown format {to!r}; known: {', '.join(FORMATS)}")
-    return FORMATS[to].write(scenario)
+def export_scenario(scenario: Scenario, to: str, **options) -> str:
+    """The scenario written in format ``to`` (a name in :data:`FORMATS`); ``options`` go to the
+    format's writer (e.g. ``issue=`` for the single-issue BDM CSV)."""
+    if to not in FORMATS or to in DATASET_FORMATS:
+        known = ", ".join(f for f in FORMATS if f not in DATASET_FORMATS)
+        raise ValueError(f"unknown export format {to!r}; known: {known}")
+    return FORMATS[to].write(scenario, **options)
 
 
 def save_scenario(scenario: Scenario, path: str | Path, to: str = "yaml") -> None:
