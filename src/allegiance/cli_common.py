@@ -21,7 +21,8 @@ from allegiance.models.base import ExplainTable, ParameterError
 from allegiance.models.registry import UnknownModelError
 from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid
 
-console = Console(highlight=False, soft_wrap=False)
+#: on a terminal Rich uses its width; piped output gets room for the wide tables
+console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_BAD_INPUT = 2

@@ -1,0 +1,204 @@
+"""Rich tables for the candidate-coalition report (presentation only; the numbers come from
+:func:`allegiance.coalitions.report.coalition_report`).
+
+The dated states are laid out side by side (one column group per state), so that "before vs after"
+reads along a row.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from allegiance.coalitions.report import CoalitionReport
+
+__all__ = ["render_report", "report_tables"]
+
+
+def _names(items) -> str:
+    return ", ".join(items) if items else "-"
+
+
+def _yes(flag: bool) -> Text:
+    return Text("yes", style="bold green") if flag else Text("no", style="red")
+
+
+def _summary(report: CoalitionReport) -> Table:
+    table = Table(
+        title=f"Candidate coalitions - {report.scenario} (model {report.model}; "
+              f"{report.rule['description']})",
+        title_justify="left",
+        caption="share: mean over issues of the members' capability share; pivotal: exit makes "
+                "a won issue lost; stay out: the agreed position is worth less to it than the "
+                "forecast without the coalition; joiners: one of them joining makes it win",
+    )
+    for column in ("coalition", "as of", "share", "winning", "issues won", "pivotal",
+                   "would rather stay out", "joiners", "strongest opponents"):
+        table.add_column(column, overflow="fold")
+    for name, assessments in report.coalitions.items():
+        for n, a in enumerate(assessments):
+            table.add_row(
+                f"{name} ({', '.join(a.members)})" if n == 0 else "",
+                a.state,
+                f"{a.share:.1%}",
+                _yes(a.winning),
+                f"{a.issues_won}/{a.n_issues}",
+                _names(a.pivotal),
+                Text(_names(a.stay_out), style="yellow" if a.stay_out else ""),
+                _names(a.joiners),
+                _names(f"{o['actor']} ({o['opposition']:.3g})" for o in a.opponents),
+                end_section=n == len(assessments) - 1,
+            )
+    return table
+
+
+def _members(report: CoalitionReport) -> Table:
+    table = Table(
+        title="Would each member gain by joining? (utility of the agreed position - utility of "
+              "the forecast without the coalition)",
+        title_justify="left",
+        caption="power: the member's Shapley-Shubik index in the whole game, mean over issues",
+    )
+    table.add_column("coalition")
+    table.add_column("member")
+    for state in report.states:
+        table.add_column(f"gain {state}", justify="right")
+    for state in report.states:
+        table.add_column(f"pivotal on {state}")
+    for state in report.states:
+        table.add_column(f"power {state}", justify="right")
+    for name, assessments in report.coalitions.items():
+        members = assessments[0].members
+        for n, member in enumerate(members):
+            gains, pivots, power = [], [], []
+            for a in assessments:
+                detail = next(d for d in a.member_details if d.actor == member)
+                style = "green" if detail.gains_by_joining else "yellow"
+                gains.append(Text(f"{detail.gain:+.3f}", style=style))
+                pivots.append(_names(detail.pivotal_on))
+                values = list(detail.power.values())
+                power.append(f"{sum(values) / len(values):.3f}" if values else "-")
+            table.add_row(name if n == 0 else "", member, *gains, *pivots, *power,
+                          end_section=n == len(members) - 1)
+    return table
+
+
+def _issues(report: CoalitionReport) -> Table:
+    table = Table(
+        title="Per issue: capability share, winning, members' spread, agreed position, forecast "
+              "without -> with the coalition",
+        title_justify="left",
+    )
+    table.add_column("coalition")
+    table.add_column("issue")
+    for state in report.states:
+        table.add_column(state, overflow="fold")
+    for name, assessments in report.coalitions.items():
+        for n, issue in enumerate(report.issues):
+            cells = []
+            for a in assessments:
+                item = next(i for i in a.issues if i.issue == issue)
+                if item.agreed_position is None:
+                    cells.append(f"{item.share:.0%} {'W' if item.winning else 'L'}  no member")
+                    continue
+                cells.append(
+                    f"{item.share:.0%} {'W' if item.winning else 'L'}  spread {item.spread:g}  "
+                    f"agreed {item.agreed_position:.1f}  "
+                    f"{item.forecast_outcome:.1f} -> {item.outcome_with_coalition:.1f}"
+                )
+            table.add_row(name if n == 0 else "", issue, *cells,
+                          end_section=n == len(report.issues) - 1)
+    return table
+
+
+def _changes(report: CoalitionReport) -> Table | None:
+    if len(report.states) < 2:
+        return None
+    table = Table(title="What changed between the dated states", title_justify="left")
+    table.add_column("coalition")
+    table.add_column("change", overflow="fold")
+    for name, lines in report.changes.items():
+        for n, line in enumerate(lines or ["no change"]):
+            table.add_row(name if n == 0 else "", line, end_section=n == max(len(lines), 1) - 1)
+    return table
+
+
+THEORIES = (
+    ("minimal_winning", "minimal winning (Riker): smallest weight first"),
+    ("minimal_connected", "minimal connected winning (Axelrod): by weight"),
+    ("minimal_range", "minimal range (Leiserson, de Swaan): by range"),
+)
+
+
+def _theories(report: CoalitionReport, shown: int = 3) -> Table | None:
+    if not report.candidates:
+        return None
+    table = Table(
+        title="Which coalitions could win? Best-ranked candidates of three coalition theories",
+        title_justify="left",
+        caption="weight share in brackets; range = distance between extreme members' positions",
+    )
+    table.add_column("issue")
+    table.add_column("theory", overflow="fold")
+    for state in report.states:
+        table.add_column(state, overflow="fold")
+    for issue in report.issues:
+        for m, (key, title) in enumerate(THEORIES):
+            cells = []
+            for state in report.states:
+                entry = report.candidates.get(state, {}).get(issue, {}).get(key)
+                if entry is None:
+                    cells.append("-")
+                    continue
+                if entry.get("error"):
+                    cells.append(f"{entry['count']:,} coalitions: over the cap, not listed")
+                    continue
+                lines = [f"{entry['count']} in all"]
+                for c in entry["coalitions"][:shown]:
+                    extra = f", range {c['range']:g}" if key == "minimal_range" else ""
+                    lines.append(f"{c['rank']}. {', '.join(c['labels'])} ({c['share']:.0%}{extra})")
+                cells.append("\n".join(lines))
+            table.add_row(issue if m == 0 else "", title, *cells,
+                          end_section=m == len(THEORIES) - 1)
+    return table
+
+
+def _blocs(report: CoalitionReport) -> Table | None:
+    if not report.blocs:
+        return None
+    tolerance = next(iter(report.blocs.values()))["tolerance"]
+    table = Table(
+        title=f"Blocs in the forecast ({report.model}): final positions within "
+              f"{tolerance:.0%} of the scale of each other",
+        title_justify="left",
+    )
+    table.add_column("issue")
+    for state in report.states:
+        table.add_column(state, overflow="fold")
+    for issue in [*report.issues, None]:
+        cells = []
+        for state in report.states:
+            data = report.blocs.get(state, {})
+            found = (data.get("across_issues", []) if issue is None
+                     else data.get("per_issue", {}).get(issue, []))
+            cells.append("\n".join(", ".join(b["labels"]) for b in found) or "-")
+        table.add_row(issue or "all issues", *cells)
+    return table
+
+
+def report_tables(report: CoalitionReport) -> Group:
+    """All tables of the report as one Rich renderable."""
+    parts = [_summary(report), _members(report), _issues(report)]
+    for extra in (_theories(report), _blocs(report)):
+        if extra is not None:
+            parts.append(extra)
+    changes = _changes(report)
+    if changes is not None:
+        parts.append(changes)
+    return Group(*parts)
+
+
+def render_report(report: CoalitionReport, console: Console | None = None) -> None:
+    """Print the report's tables."""
+    (console or Console()).print(report_tables(report))

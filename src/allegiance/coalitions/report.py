@@ -1,0 +1,577 @@
+"""The candidate-coalition report: is this coalition viable, who holds it together, who would
+rather stay out, and how did that change between dated states of the scenario?
+
+For each candidate coalition (the scenario's named ones and any set given by the caller), in
+each state of the scenario (each date of its history, or one date with ``as_of``):
+
+- **capability share** on each issue: the members' capability over the capability of every actor
+  present on the issue; the *combined* share is the mean over issues;
+- **winning**: whether the members' capability meets the quota rule
+  (:func:`~allegiance.coalitions.power.parse_quota`, default: more than half) on each issue;
+  the coalition is winning when it wins on every issue;
+- **spread**: on each issue, the distance between the members' extreme positions;
+- **agreed position**: on each issue, the members' capability × salience weighted mean position —
+  the compromise they could agree on (the compromise model of Achen 2006 applied to the members);
+- **utility and gain**: an actor's utility for an outcome ``x`` is its salience-weighted closeness
+  to ``x`` on each issue's scale,
+
+  ``U_i(x) = sum_k s_ik (1 - |x_k - p_ik| / (high_k - low_k)) / sum_k s_ik``
+
+  (in [0, 1]; 1 = every issue settled at the actor's position; issues the actor is absent from
+  do not count). A member *gains by joining* when ``U_i(agreed position) >= U_i(forecast
+  outcome)``, the forecast being the model's outcome with every actor acting on its own (the
+  coalition not formed). Members with a negative gain *would rather stay out*;
+- **pivotal members**: members whose exit turns the coalition from winning to losing on an issue
+  it wins (its *swing* members; a coalition all of whose members are pivotal is minimal winning);
+- **strongest opponents**: non-members ranked by their opposition to the agreed position,
+  ``sum_k c_jk s_jk |p_jk - agreed_k| / (high_k - low_k)`` (capability × salience × distance);
+- **joiners**: for a losing coalition, the non-members whose joining alone would make it win;
+- the **forecast with the coalition**: the same model run with the members' positions moved to the
+  agreed position (they act as one), for comparison with the forecast without it.
+
+Everything is returned as dataclasses of plain Python values (``to_dict()`` is JSON-able); the
+Rich rendering lives in :mod:`allegiance.coalitions.render`.
+
+Example
+-------
+>>> import allegiance
+>>> report = coalition_report(allegiance.load_scenario("syria-2014"), model="mean")
+>>> report.states
+['2014-08-01', '2014-09-08']
+>>> [a.winning for a in report.coalitions["regional"]]
+[False, False]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from allegiance.coalitions.formation import (
+    DEFAULT_CAP,
+    EnumerationLimitError,
+    blocs,
+    blocs_across_issues,
+    count_minimal_winning,
+    minimal_connected_winning,
+    minimal_range_winning,
+    minimal_winning_coalitions,
+)
+from allegiance.coalitions.power import QuotaRule, WeightedGame, parse_quota
+from allegiance.models.base import Model, ParameterError
+from allegiance.models.registry import make_model
+from allegiance.scenario.arrays import ScenarioArrays
+
+__all__ = [
+    "CoalitionAssessment",
+    "CoalitionReport",
+    "IssueAssessment",
+    "MemberAssessment",
+    "assess_coalition",
+    "candidate_coalitions",
+    "coalition_report",
+    "utility",
+]
+
+WEIGHTINGS = ("capability", "capability*salience")
+#: Number of strongest opponents listed.
+N_OPPONENTS = 3
+
+
+@dataclass
+class IssueAssessment:
+    issue: str
+    share: float  # members' capability / capability of all actors present on the issue
+    winning: bool
+    spread: float | None  # max - min of members' positions (None: no member on the issue)
+    spread_share: float | None  # spread / scale width
+    agreed_position: float | None
+    forecast_outcome: float  # model outcome without the coalition
+    outcome_with_coalition: float  # model outcome with the members acting as one
+    pivotal: list[str]
+
+
+@dataclass
+class MemberAssessment:
+    actor: str
+    utility_agreed: float  # utility of the agreed position
+    utility_forecast: float  # utility of the forecast outcome without the coalition
+    gain: float  # utility_agreed - utility_forecast
+    gains_by_joining: bool
+    pivotal_on: list[str]  # issues where its exit makes the coalition lose
+    power: dict[str, float]  # Shapley–Shubik index in the whole game, per issue
+
+
+@dataclass
+class CoalitionAssessment:
+    name: str
+    members: list[str]
+    origin: str  # "scenario" or "given"
+    state: str  # date (YYYY-MM-DD) or "current"
+    share: float  # mean over issues of the capability share
+    winning: bool  # winning on every issue
+    issues_won: int
+    n_issues: int
+    minimal_winning: bool  # winning and every member pivotal
+    pivotal: list[str]  # pivotal on at least one issue
+    stay_out: list[str]  # members that would rather stay out (negative gain)
+    opponents: list[dict[str, Any]]  # strongest opponents: actor, opposition
+    joiners: list[str]  # non-members whose joining alone makes a losing coalition win
+    issues: list[IssueAssessment]
+    member_details: list[MemberAssessment]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CoalitionReport:
+    scenario: str
+    model: str
+    rule: dict[str, Any]
+    weighting: str
+    states: list[str]
+    issues: list[str]
+    coalitions: dict[str, list[CoalitionAssessment]]  # name -> one assessment per state
+    changes: dict[str, list[str]]  # name -> what changed from one state to the next
+    power: dict[str, dict[str, dict[str, float]]]  # state -> issue -> actor -> Shapley–Shubik
+    #: state -> issue -> theory -> listing (see :func:`candidate_coalitions`)
+    candidates: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: state -> {"per_issue": {issue: [bloc]}, "across_issues": [bloc], "tolerance": share}:
+    #: actors whose final forecast positions lie within the tolerance of each other
+    blocs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------------------------
+# Pure functions over arrays
+# --------------------------------------------------------------------------------------------
+
+
+def utility(arrays: ScenarioArrays, outcome) -> np.ndarray:
+    """Every actor's utility for ``outcome`` ``(n_issues,)``: salience-weighted closeness.
+
+    ``U_i(x) = sum_k s_ik (1 - |x_k - p_ik| / width_k) / sum_k s_ik`` over the issues the actor
+    is present on; an actor with no salience anywhere gets 1 (indifferent). Unbatched arrays.
+
+    >>> arrays = ScenarioArrays(("a", "b"), ("x", "y"), position=[[0, 0], [100, 100]],
+    ...     salience=[[1, 0.5], [1, 1]], capability=[[1, 1], [1, 1]],
+    ...     scale_low=[0, 0], scale_high=[100, 100])
+    >>> [round(float(u), 3) for u in utility(arrays, [0, 50])]
+    [0.833, 0.25]
+    """
+    outcome = np.asarray(outcome, dtype=float)
+    width = arrays.scale_high - arrays.scale_low
+    width = np.where(width > 0, width, 1.0)
+    closeness = 1.0 - np.abs(outcome - arrays.position) / width
+    weight = arrays.salience * arrays.present
+    total = weight.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = (weight * closeness).sum(axis=-1) / total
+    return np.where(total > 0, value, 1.0)
+
+
+def _game_weights(arrays: ScenarioArrays, weighting: str) -> np.ndarray:
+    base = arrays.capability if weighting == "capability" else arrays.capability * arrays.salience
+    return np.where(arrays.present, base, 0.0)
+
+
+def _wins(weights: np.ndarray, mask: np.ndarray, rule: QuotaRule) -> np.ndarray:
+    """Whether coalition ``mask`` wins on each issue (weights ``(n_actors, n_issues)``)."""
+    result = np.zeros(weights.shape[1], dtype=bool)
+    for k in range(weights.shape[1]):
+        if weights[:, k].sum() > 0:
+            result[k] = WeightedGame(weights[:, k], rule=rule).is_winning(mask)
+    return result
+
+
+def _shapley_by_issue(arrays: ScenarioArrays, weights: np.ndarray, rule: QuotaRule
+                      ) -> dict[str, dict[str, float]]:
+    power: dict[str, dict[str, float]] = {}
+    for k, issue_id in enumerate(arrays.issue_ids):
+        if weights[:, k].sum() <= 0:
+            power[issue_id] = {a: 0.0 for a in arrays.actor_ids}
+            continue
+        game = WeightedGame(weights[:, k], rule=rule, labels=arrays.actor_ids)
+        values = game.power_indices(indices=("shapley_shubik",)).shapley_shubik
+        power[issue_id] = {a: float(v) for a, v in zip(arrays.actor_ids, values, strict=True)}
+    return power
+
+
+def candidate_coalitions(
+    arrays: ScenarioArrays, rule: QuotaRule, *, weighting: str = "capability", top: int = 5,
+    cap: int = DEFAULT_CAP,
+) -> dict[str, dict[str, Any]]:
+    """Per issue, the best-ranked coalitions of each theory (Riker, Axelrod, Leiserson/de Swaan).
+
+    Each theory's entry has ``count`` (how many coalitions it lists in all), ``coalitions`` (the
+    first ``top``, as dicts) and, when the minimal winning coalitions exceed ``cap``, ``error``.
+    """
+    weights = _game_weights(arrays, weighting)
+    out: dict[str, dict[str, Any]] = {}
+    for k, issue_id in enumerate(arrays.issue_ids):
+        present = arrays.present[:, k]
+        entry: dict[str, Any] = {}
+        if weights[:, k].sum() <= 0:
+            out[issue_id] = entry
+            continue
+        args = dict(rule=rule, labels=arrays.actor_ids)
+        try:
+            listed = minimal_winning_coalitions(weights[:, k], cap=cap, **args)
+            entry["minimal_winning"] = {
+                "count": len(listed), "coalitions": [c.to_dict() for c in listed[:top]]}
+        except EnumerationLimitError as exc:
+            entry["minimal_winning"] = {
+                "count": count_minimal_winning(weights[:, k], rule=rule), "coalitions": [],
+                "error": str(exc)}
+        for key, function in (("minimal_connected", minimal_connected_winning),
+                              ("minimal_range", minimal_range_winning)):
+            listed = function(weights[:, k], arrays.position[:, k], present=present, **args)
+            entry[key] = {"count": len(listed),
+                          "coalitions": [c.to_dict() for c in listed[:top]]}
+        out[issue_id] = entry
+    return out
+
+
+def _run(model: Model, arrays: ScenarioArrays, seed) -> np.ndarray:
+    return np.asarray(model.run(arrays, random_state=seed).outcome, dtype=float)
+
+
+def _round(value: float, digits: int = 6) -> float:
+    return float(round(float(value), digits))
+
+
+def assess_coalition(
+    arrays: ScenarioArrays,
+    members,
+    *,
+    model: Model,
+    rule: QuotaRule | str | None = None,
+    weighting: str = "capability",
+    name: str = "",
+    origin: str = "given",
+    state: str = "current",
+    seed: int | None = 0,
+    forecast_outcome: np.ndarray | None = None,
+    power: dict[str, dict[str, float]] | None = None,
+) -> CoalitionAssessment:
+    """Assess one coalition on unbatched ``arrays`` (see the module notes for each quantity).
+
+    ``model`` gives the forecast outcome without the coalition (``forecast_outcome`` may be passed
+    to reuse it) and with the members acting as one.
+    """
+    if arrays.batch_shape:
+        raise ParameterError("assess_coalition takes unbatched arrays (select a draw first)")
+    rule = parse_quota(rule)
+    if weighting not in WEIGHTINGS:
+        raise ParameterError(f"weighting must be one of {', '.join(WEIGHTINGS)}; got {weighting!r}")
+    index = {a: i for i, a in enumerate(arrays.actor_ids)}
+    members = list(dict.fromkeys(str(m) for m in members))
+    if not members:
+        raise ParameterError(f"coalition {name or '(given)'} has no members")
+    unknown = [m for m in members if m not in index]
+    if unknown:
+        raise ParameterError(
+            f"coalition {name or '(given)'}: unknown actor(s) {', '.join(unknown)}; "
+            f"actors are {', '.join(arrays.actor_ids)}"
+        )
+    mask = np.zeros(arrays.n_actors, dtype=bool)
+    mask[[index[m] for m in members]] = True
+    weights = _game_weights(arrays, weighting)
+    totals = weights.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(totals > 0, weights[mask].sum(axis=0) / totals, 0.0)
+    wins = _wins(weights, mask, rule)
+    width = arrays.scale_high - arrays.scale_low
+    width = np.where(width > 0, width, 1.0)
+
+    if forecast_outcome is None:
+        forecast_outcome = _run(model, arrays, seed)
+    forecast_outcome = np.asarray(forecast_outcome, dtype=float)
+
+    # agreed position: capability × salience weighted mean of the members present
+    member_present = arrays.present & mask[:, None]
+    pull = arrays.capability * arrays.salience * member_present
+    pull_total = pull.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agreed = np.where(pull_total > 0, (pull * arrays.position).sum(axis=0) / pull_total,
+                          np.nan)
+    # where no member cares, the coalition takes no position: the forecast stands there
+    agreed_or_forecast = np.where(np.isfinite(agreed), agreed, forecast_outcome)
+
+    moved = np.where(member_present & np.isfinite(agreed)[None, :], agreed_or_forecast[None, :],
+                     arrays.position)
+    outcome_with = _run(model, arrays.with_batch(position=moved), seed)
+
+    utility_agreed = utility(arrays, agreed_or_forecast)
+    utility_forecast = utility(arrays, forecast_outcome)
+    gain = utility_agreed - utility_forecast
+
+    # pivotal: exit turns a won issue into a lost one
+    pivotal_on: dict[str, list[str]] = {m: [] for m in members}
+    for member in members:
+        without = mask.copy()
+        without[index[member]] = False
+        lost = wins & ~_wins(weights, without, rule)
+        pivotal_on[member] = [arrays.issue_ids[k] for k in np.flatnonzero(lost)]
+
+    # strongest opponents
+    opposition = (arrays.capability * arrays.salience * arrays.present
+                  * np.abs(arrays.position - agreed_or_forecast) / width).sum(axis=1)
+    outsiders = [i for i in range(arrays.n_actors) if not mask[i]]
+    outsiders.sort(key=lambda i: (-opposition[i], arrays.actor_ids[i]))
+    opponents = [
+        {"actor": arrays.actor_ids[i], "opposition": _round(opposition[i])}
+        for i in outsiders[:N_OPPONENTS] if opposition[i] > 0
+    ]
+
+    joiners: list[str] = []
+    if not wins.all():
+        for i in outsiders:
+            bigger = mask.copy()
+            bigger[i] = True
+            if _wins(weights, bigger, rule)[totals > 0].all():
+                joiners.append(arrays.actor_ids[i])
+
+    if power is None:
+        power = _shapley_by_issue(arrays, weights, rule)
+
+    issues = []
+    for k, issue_id in enumerate(arrays.issue_ids):
+        here = member_present[:, k]
+        spread = float(np.ptp(arrays.position[here, k])) if here.any() else None
+        issues.append(IssueAssessment(
+            issue=issue_id,
+            share=_round(shares[k]),
+            winning=bool(wins[k]),
+            spread=None if spread is None else _round(spread),
+            spread_share=None if spread is None else _round(spread / width[k]),
+            agreed_position=None if not np.isfinite(agreed[k]) else _round(agreed[k]),
+            forecast_outcome=_round(forecast_outcome[k]),
+            outcome_with_coalition=_round(outcome_with[k]),
+            pivotal=[m for m in members if issue_id in pivotal_on[m]],
+        ))
+    details = [
+        MemberAssessment(
+            actor=m,
+            utility_agreed=_round(utility_agreed[index[m]]),
+            utility_forecast=_round(utility_forecast[index[m]]),
+            gain=_round(gain[index[m]]),
+            gains_by_joining=bool(gain[index[m]] >= -1e-12),
+            pivotal_on=pivotal_on[m],
+            power={issue: _round(values[m]) for issue, values in power.items()},
+        )
+        for m in members
+    ]
+    active = totals > 0
+    pivotal = [m for m in members if pivotal_on[m]]
+    winning = bool(wins[active].all()) if active.any() else False
+    return CoalitionAssessment(
+        name=name or ",".join(members),
+        members=members,
+        origin=origin,
+        state=state,
+        share=_round(shares[active].mean() if active.any() else 0.0),
+        winning=winning,
+        issues_won=int(wins.sum()),
+        n_issues=int(active.sum()),
+        minimal_winning=bool(winning and len(pivotal) == len(members)),
+        pivotal=pivotal,
+        stay_out=[d.actor for d in details if not d.gains_by_joining],
+        opponents=opponents,
+        joiners=joiners,
+        issues=issues,
+        member_details=details,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The scenario-level report
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_given(given) -> dict[str, list[str]]:
+    """``["a,b,c", "name=a,b"]`` or a mapping -> {name: members}."""
+    if given is None:
+        return {}
+    if isinstance(given, dict):
+        return {str(k): [str(m) for m in v] for k, v in given.items()}
+    out: dict[str, list[str]] = {}
+    for item in given:
+        if isinstance(item, str):
+            name, sep, body = item.partition("=")
+            if not sep:
+                name, body = "", item
+            members = [m.strip() for m in body.split(",") if m.strip()]
+        else:
+            name, members = "", [str(m) for m in item]
+        if not members:
+            raise ParameterError(f"coalition {item!r} has no members (write a,b,c or name=a,b,c)")
+        out[name.strip() or ",".join(members)] = members
+    return out
+
+
+def _changes(assessments: list[CoalitionAssessment]) -> list[str]:
+    lines = []
+    for before, after in zip(assessments, assessments[1:], strict=False):
+        span = f"{before.state} -> {after.state}"
+        if before.winning != after.winning:
+            lines.append(f"{span}: {'now winning' if after.winning else 'no longer winning'}")
+        if abs(after.share - before.share) >= 0.0005:
+            lines.append(f"{span}: capability share {before.share:.1%} -> {after.share:.1%}")
+        for label, old, new in (("pivotal", before.pivotal, after.pivotal),
+                                ("would rather stay out", before.stay_out, after.stay_out)):
+            added = [a for a in new if a not in old]
+            removed = [a for a in old if a not in new]
+            if added or removed:
+                parts = [f"+{a}" for a in added] + [f"-{a}" for a in removed]
+                lines.append(f"{span}: {label} {' '.join(parts)}")
+        gains = {d.actor: d.gain for d in before.member_details}
+        for d in after.member_details:
+            if d.actor in gains and abs(d.gain - gains[d.actor]) >= 0.005:
+                lines.append(f"{span}: {d.actor} gain {gains[d.actor]:+.3f} -> {d.gain:+.3f}")
+    return lines
+
+
+def coalition_report(
+    scenario,
+    *,
+    model: str | Model = "mean",
+    coalitions=None,
+    include_named: bool = True,
+    as_of: str | dt.date | None = None,
+    quota: str | float | QuotaRule | None = None,
+    weighting: str = "capability",
+    seed: int | None = None,
+    params: dict[str, Any] | None = None,
+    theories: bool = True,
+    top: int = 5,
+    cap: int = DEFAULT_CAP,
+    bloc_tolerance: float = 0.05,
+) -> CoalitionReport:
+    """The candidate-coalition report for ``scenario`` (a Scenario or a built-in name / path).
+
+    Parameters
+    ----------
+    model:
+        Name of the forecasting model (or a Model) giving the outcome without the coalition.
+    coalitions:
+        Extra coalitions: ``["a,b,c", "name=a,b"]`` or ``{name: [members]}``.
+    include_named:
+        Also assess the scenario's named coalitions.
+    as_of:
+        One date; default: every date of the scenario's history ("before vs after"), or the
+        scenario as given when it has no dated history.
+    quota:
+        The quota rule (see :func:`~allegiance.coalitions.power.parse_quota`); default simple.
+    weighting:
+        Game weights: ``"capability"`` (default) or ``"capability*salience"``.
+    seed:
+        For stochastic models (default: the scenario's seed, else 0); the same seed is used for
+        the runs with and without the coalition.
+    params:
+        Model parameters (on top of the scenario's ``model_parameters`` for that model).
+    theories:
+        Also list, per state and issue, the ``top`` best-ranked minimal winning (Riker), minimal
+        connected winning (Axelrod) and minimal-range (Leiserson, de Swaan) coalitions; ``cap``
+        bounds the enumeration of minimal winning coalitions.
+    bloc_tolerance:
+        Blocs in the forecast: actors whose final positions lie within this share of each issue's
+        scale width (see :func:`~allegiance.coalitions.formation.blocs`).
+    """
+    if isinstance(scenario, str):
+        from allegiance.io import load_scenario
+
+        scenario = load_scenario(scenario)
+    rule = parse_quota(quota)
+    if weighting not in WEIGHTINGS:
+        raise ParameterError(f"weighting must be one of {', '.join(WEIGHTINGS)}; got {weighting!r}")
+    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+        raise ParameterError(f"top must be a non-negative integer; got {top!r}")
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        raise ParameterError(f"cap must be a positive integer; got {cap!r}")
+    if isinstance(model, str):
+        settings = dict(scenario.model_parameters.get(model.lower(), {}))
+        settings.update(params or {})
+        model_name = model.lower()
+        model = make_model(model_name, **settings)
+    else:
+        model_name = getattr(model, "name", type(model).__name__)
+    if seed is None:
+        seed = scenario.seed if scenario.seed is not None else 0
+
+    candidates: dict[str, tuple[list[str], str]] = {}
+    if include_named:
+        for name, coalition in scenario.coalitions.items():
+            candidates[name] = (list(coalition.members), "scenario")
+    for name, members in _parse_given(coalitions).items():
+        candidates[name] = (members, "given")
+    if not candidates:
+        raise ParameterError(
+            f"scenario {scenario.id!r} names no coalitions; give one (e.g. --coalition a,b,c)"
+        )
+
+    if as_of is not None:
+        dates = [as_of if isinstance(as_of, str) else as_of.isoformat()]
+        states = [(dates[0], scenario.as_of(as_of))]
+    elif scenario.history_dates():
+        states = [(d.isoformat(), scenario.as_of(d)) for d in scenario.history_dates()]
+    else:
+        states = [("current", scenario)]
+
+    assessments: dict[str, list[CoalitionAssessment]] = {name: [] for name in candidates}
+    power_by_state: dict[str, dict[str, dict[str, float]]] = {}
+    candidates_by_state: dict[str, dict[str, dict[str, Any]]] = {}
+    blocs_by_state: dict[str, dict[str, Any]] = {}
+    issues: list[str] = []
+    for label, state in states:
+        arrays = state.to_arrays()
+        issues = list(arrays.issue_ids)
+        weights = _game_weights(arrays, weighting)
+        power = _shapley_by_issue(arrays, weights, rule)
+        power_by_state[label] = power
+        if theories:
+            candidates_by_state[label] = candidate_coalitions(
+                arrays, rule, weighting=weighting, top=top, cap=cap)
+        result = model.run(arrays, random_state=seed)
+        outcome = np.asarray(result.outcome, dtype=float)
+        blocs_by_state[label] = {
+            "tolerance": bloc_tolerance,
+            "per_issue": {issue: [b.to_dict() for b in found] for issue, found in
+                          blocs(result, arrays, tolerance=bloc_tolerance).items()},
+            "across_issues": [b.to_dict() for b in
+                              blocs_across_issues(result, arrays, tolerance=bloc_tolerance)],
+        }
+        for name, (members, origin) in candidates.items():
+            assessments[name].append(assess_coalition(
+                arrays, members, model=model, rule=rule, weighting=weighting, name=name,
+                origin=origin, state=label, seed=seed, forecast_outcome=outcome, power=power,
+            ))
+    notes = [
+        f"winning: members' {weighting} meets '{rule.describe()}' on every issue",
+        "agreed position: members' capability x salience weighted mean position",
+        "utility: salience-weighted closeness to an outcome on each issue's scale (0-1); "
+        "gain = utility of the agreed position - utility of the forecast without the coalition",
+        "pivotal: members whose exit turns a won issue into a lost one",
+        f"forecast: model '{model_name}' with every actor acting on its own",
+    ]
+    return CoalitionReport(
+        scenario=scenario.id,
+        model=model_name,
+        rule=rule.to_dict(),
+        weighting=weighting,
+        states=[label for label, _ in states],
+        issues=issues,
+        coalitions=assessments,
+        changes={name: _changes(items) for name, items in assessments.items()},
+        power=power_by_state,
+        candidates=candidates_by_state,
+        blocs=blocs_by_state,
+        notes=notes,
+    )
