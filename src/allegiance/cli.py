@@ -7,6 +7,7 @@ file; bad input gives a located message and exit code 2, never a traceback.
 from __future__ import annotations
 
 import json
+import sys
 from importlib import import_module
 from pathlib import Path
 from typing import Annotated
@@ -380,12 +381,35 @@ LAYER_COMMANDS = {
     "backtest": "allegiance.validation.cli:backtest_command",
 }
 
-for _name, _target in LAYER_COMMANDS.items():
-    _module, _function = _target.split(":")
-    try:
-        app.command(_name)(getattr(import_module(_module), _function))
-    except (ModuleNotFoundError, AttributeError):  # layer not in this build
-        pass
+
+
+def _requested_layers(argv: list[str]) -> list[str]:
+    """The layer commands to register for this process.
+
+    Layers import SciPy, Dask and the models; a process that runs a core command (``forecast``,
+    ``validate``...) does not need them, so only the layer named on the command line is loaded,
+    and all of them when the command is not known yet (``--help``, tests, other callers).
+    """
+    words = [word for word in argv[1:] if not word.startswith("-")]
+    if words and words[0] in LAYER_COMMANDS:
+        return [words[0]]
+    core = {command.name for command in app.registered_commands}
+    if words and words[0] in core:
+        return []
+    return list(LAYER_COMMANDS)
+
+
+def register_layers(names: list[str] | None = None) -> None:
+    """Register the analysis layers' commands (all of them by default)."""
+    registered = {command.name for command in app.registered_commands}
+    for name in LAYER_COMMANDS if names is None else names:
+        if name in registered:
+            continue
+        module, function = LAYER_COMMANDS[name].split(":")
+        app.command(name)(getattr(import_module(module), function))
+
+
+register_layers(_requested_layers(sys.argv))
 
 
 def run() -> None:  # pragma: no cover - console entry point
