@@ -1,0 +1,464 @@
+"""Monte Carlo: run a model on many draws of a scenario's judgements and summarise the spread.
+
+Draws (see :mod:`allegiance.uncertainty.sampling`) are cut into chunks of ``chunk_size`` and each
+chunk goes through the model's batch axis in one call, on any executor
+(:mod:`allegiance.uncertainty.executors`). The result holds, for ``runs`` draws:
+
+- per issue, the forecast outcome of every draw: quantiles, histogram, mean and its Monte Carlo
+  standard error ``sd / √n``;
+- per actor and issue, the distribution of the final (last-round) positions;
+- per named coalition: the probability that it is *winning* and, for each member, the probability
+  that the member *gains by joining* (see :func:`coalition_verdicts`), each with its standard
+  error ``√(p (1 - p) / n)``.
+
+Convergence: the *headline figures* are each issue's mean outcome (its standard error taken as a
+fraction of the issue's scale width) and every coalition probability; ``until_se`` stops at the
+first chunk after which every headline standard error is at most ``until_se`` (and at least
+``min_runs`` draws are in), ``runs`` being then a ceiling. Chunks are consumed in order, so the
+stopping point, like every number, depends only on the seed — not on the executor or its workers.
+
+The random stream of a stochastic model is seeded per chunk from the seed and the chunk's first
+draw index, so for stochastic models the result also depends on ``chunk_size`` (recorded).
+
+Example
+-------
+>>> from allegiance.scenario.model import Scenario
+>>> scenario = Scenario.model_validate({
+...     "id": "toy", "title": "Toy", "issues": [{"id": "x", "name": "X"}],
+...     "actors": [
+...         {"id": "a", "name": "A", "capability": 1, "issues": {"x": {"position": 20,
+...          "salience": 0.5}}},
+...         {"id": "b", "name": "B", "capability": 2, "issues": {"x": {"position": 80,
+...          "salience": 1}}}],
+...     "coalitions": {"ab": {"members": ["a", "b"]}}})
+>>> result = run_montecarlo(scenario, "mean", runs=500, seed=1)
+>>> result.runs, result.outcomes.shape
+(500, (500, 1))
+>>> float(result.coalition_summary()["ab"]["p_winning"])
+1.0
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from allegiance.coalitions.power import parse_quota as parse_rule
+from allegiance.models.base import Model, ParameterError, as_generator
+from allegiance.models.registry import make_model
+from allegiance.scenario.arrays import ScenarioArrays
+from allegiance.scenario.model import Scenario
+from allegiance.uncertainty.executors import Executor, LocalExecutor
+from allegiance.uncertainty.sampling import GradeWidths, Sampler
+from allegiance.version import __version__
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+HISTOGRAM_BINS = 20
+#: The default quota rule: more than half of the capability on each issue.
+DEFAULT_QUOTA = "simple"
+#: How coalition verdicts are computed (recorded with every result); the same definitions as the
+#: candidate-coalition report of :mod:`allegiance.coalitions.report`, vectorised over draws.
+COALITION_RULE = (
+    "winning: on every issue with capability present, the members' share of the capability of "
+    "the actors present meets the quota rule; share: the mean of those shares; gains by joining: "
+    "U(agreed) >= U(forecast), U = salience-weighted closeness to the actor's positions, the "
+    "agreed position being the members' capability x salience weighted mean position and the "
+    "forecast the model's outcome of the draw"
+)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A quota rule in vectorisable form: share ``> fraction`` (strict) or ``>= fraction``."""
+
+    name: str
+    fraction: float
+    strict: bool
+    description: str
+
+    def met(self, share: np.ndarray) -> np.ndarray:
+        tolerance = 1e-12
+        if self.strict:
+            return share > self.fraction + tolerance
+        return share >= self.fraction - tolerance
+
+
+def parse_quota(spec: str | float | Quota | None = None) -> Quota:
+    """A quota rule from a name (``simple``, ``two-thirds``...), a share (``0.6``, ``"60%"``,
+    ``"3/5"``; a leading ``>`` makes it strict) or None (the simple majority, ``> 1/2``).
+
+    Names and syntax are those of :func:`allegiance.coalitions.power.parse_quota`; absolute
+    (weight) quotas are not accepted here since the draws change the total weight.
+
+    >>> parse_quota(None).met(np.array([0.5, 0.51])).tolist()
+    [False, True]
+    >>> parse_quota("two-thirds").strict
+    False
+    """
+    if isinstance(spec, Quota):
+        return spec
+    rule = parse_rule(spec)
+    if rule.fraction is None:  # pragma: no cover - parse_rule only gives shares
+        raise ParameterError("the Monte Carlo needs a quota as a share of the total weight")
+    return Quota(rule.name, float(rule.fraction), bool(rule.strict), rule.describe())
+
+
+# ---------------------------------------------------------------------- coalitions
+def utility(arrays: ScenarioArrays, outcome: np.ndarray,
+            actors: Sequence[int] | None = None) -> np.ndarray:
+    """``(*batch, n)`` utility of ``outcome`` ``(*batch, n_issues)`` to each of ``actors`` (default
+    all): ``U_i(x) = Σ_k s_ik (1 - |x_k - p_ik| / width_k) / Σ_k s_ik`` over the issues the actor
+    is present on (1 for an actor with no salience anywhere)."""
+    pick = slice(None) if actors is None else list(actors)
+    width = arrays.scale_high - arrays.scale_low
+    width = np.where(width > 0, width, 1.0)
+    position = arrays.position[..., pick, :]
+    closeness = 1.0 - np.abs(np.asarray(outcome)[..., None, :] - position) / width
+    weight = arrays.salience[..., pick, :] * arrays.present[pick]
+    total = weight.sum(axis=-1)
+    value = (weight * closeness).sum(axis=-1) / np.where(total > 0, total, 1.0)
+    return np.where(total > 0, value, 1.0)
+
+
+def coalition_verdicts(arrays: ScenarioArrays, outcome: np.ndarray, members: Sequence[int],
+                       quota: str | float | Quota | None = DEFAULT_QUOTA
+                       ) -> dict[str, np.ndarray]:
+    """Verdicts on one coalition for every item of a batch.
+
+    Parameters
+    ----------
+    arrays:
+        The (drawn) scenario arrays, batch shape ``(*batch,)``.
+    outcome:
+        ``(*batch, n_issues)`` the model's forecast for each draw (the outcome without the
+        coalition).
+    members:
+        Actor indices of the coalition.
+    quota:
+        The quota rule (see :func:`parse_quota`).
+
+    Returns
+    -------
+    ``share`` ``(*batch,)`` mean over issues of the members' capability share; ``winning``
+    ``(*batch,)`` True when the quota is met on every issue; ``position`` ``(*batch, n_issues)``
+    the position the members could agree on (capability × salience weighted mean of their
+    positions; the forecast where no member is present); ``gains`` ``(*batch, n_members)`` True
+    where the member's utility of that position is at least its utility of the forecast.
+    """
+    rule = parse_quota(quota)
+    members = list(members)
+    capability = np.where(arrays.present, arrays.capability, 0.0)
+    total = capability.sum(axis=-2)  # (*batch, n_issues)
+    active = total > 0
+    shares = np.divide(capability[..., members, :].sum(axis=-2), total,
+                       out=np.zeros_like(total), where=active)
+    n_active = active.sum(axis=-1)
+    share = np.where(n_active > 0, (shares * active).sum(axis=-1) / np.maximum(n_active, 1), 0.0)
+    winning = (rule.met(shares) | ~active).all(axis=-1) & (n_active > 0)
+    present = arrays.present[members]
+    position = arrays.position[..., members, :]
+    weight = np.where(present, arrays.capability[..., members, :]
+                      * arrays.salience[..., members, :], 0.0)
+    weight_sum = weight.sum(axis=-2)
+    agreed = np.where(weight_sum > 0,
+                      (weight * position).sum(axis=-2) / np.where(weight_sum > 0, weight_sum, 1),
+                      outcome)
+    gain = utility(arrays, agreed, members) - utility(arrays, outcome, members)
+    return {"share": share, "winning": winning, "position": agreed, "gains": gain >= -1e-12}
+
+
+# ---------------------------------------------------------------------- one chunk
+class DrawError(ValueError):
+    """The model failed on some draws; the message names the draws and the seed."""
+
+
+@dataclass
+class ChunkTask:
+    """Everything a worker needs to compute a chunk (shipped once per run)."""
+
+    sampler: Sampler
+    model: Model
+    seed: int
+    coalitions: dict[str, list[int]]
+    quota: Quota
+
+
+@dataclass
+class ChunkResult:
+    start: int
+    stop: int
+    outcome: np.ndarray  # (n, n_issues)
+    final: np.ndarray  # (n, n_actors, n_issues)
+    winning: np.ndarray  # (n, n_coalitions) bool
+    share: np.ndarray  # (n, n_coalitions)
+    gains: list[np.ndarray]  # per coalition (n, n_members) bool
+
+
+def run_chunk(task: ChunkTask, start: int, stop: int) -> ChunkResult:
+    """Draw ``start .. stop - 1``, run the model on them in one batch and judge the coalitions."""
+    values = task.sampler.sample(task.seed, start, stop)
+    arrays = task.sampler.arrays(values)
+    rng = np.random.default_rng(np.random.SeedSequence(task.seed, spawn_key=(1, start)))
+    try:
+        result = task.model.run(arrays, random_state=rng)
+    except Exception as exc:  # say which draws, so the failure can be reproduced
+        raise DrawError(f"model {task.model.name!r} failed on draws {start}..{stop - 1} of seed "
+                        f"{task.seed}: {type(exc).__name__}: {exc}") from exc
+    outcome = np.asarray(result.outcome, dtype=float)
+    final = np.asarray(result.positions[..., -1, :, :], dtype=float)
+    n = stop - start
+    winning = np.zeros((n, len(task.coalitions)), dtype=bool)
+    share = np.zeros((n, len(task.coalitions)))
+    gains = []
+    for c, members in enumerate(task.coalitions.values()):
+        verdict = coalition_verdicts(arrays, outcome, members, task.quota)
+        winning[:, c] = verdict["winning"]
+        share[:, c] = verdict["share"]
+        gains.append(verdict["gains"])
+    return ChunkResult(start, stop, outcome, final, winning, share, gains)
+
+
+# ---------------------------------------------------------------------- the result
+def _prob_se(p: np.ndarray, n: int) -> np.ndarray:
+    return np.sqrt(np.clip(p * (1 - p), 0, None) / max(n, 1))
+
+
+@dataclass
+class MonteCarloResult:
+    """The draws' outcomes with their provenance; summaries are computed on demand."""
+
+    scenario: Scenario
+    model: Model
+    seed: int
+    chunk_size: int
+    quota: Quota
+    grade_widths: GradeWidths
+    outcomes: np.ndarray  # (runs, n_issues)
+    final_positions: np.ndarray  # (runs, n_actors, n_issues)
+    coalitions: dict[str, list[str]]
+    winning: np.ndarray  # (runs, n_coalitions)
+    share: np.ndarray  # (runs, n_coalitions)
+    gains: list[np.ndarray]
+    baseline: np.ndarray  # (n_issues,) the model's forecast with every estimate at its value
+    until_se: float | None = None
+    requested_runs: int = 0
+    executor: dict[str, Any] = field(default_factory=dict)
+    quantile_levels: tuple[float, ...] = QUANTILES
+
+    @property
+    def runs(self) -> int:
+        return int(self.outcomes.shape[0])
+
+    # ------------------------------------------------------------------ summaries
+    def issue_summary(self) -> dict[str, dict[str, Any]]:
+        n = self.runs
+        summary = {}
+        for k, issue in enumerate(self.scenario.issues):
+            values = self.outcomes[:, k]
+            sd = float(values.std(ddof=1)) if n > 1 else 0.0
+            low, high = issue.scale
+            counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(low, high))
+            summary[issue.id] = {
+                "name": issue.name, "scale": [low, high],
+                "baseline": float(self.baseline[k]),
+                "mean": float(values.mean()), "sd": sd, "se": sd / np.sqrt(max(n, 1)),
+                "quantiles": {f"{q:g}": float(v) for q, v in
+                              zip(self.quantile_levels, np.quantile(values, self.quantile_levels),
+                                  strict=True)},
+                "histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
+            }
+        return summary
+
+    def actor_summary(self) -> dict[str, dict[str, dict[str, Any]]]:
+        present = self.scenario.to_arrays().present
+        summary: dict[str, dict[str, dict[str, Any]]] = {}
+        quantiles = np.quantile(self.final_positions, self.quantile_levels, axis=0)
+        means = self.final_positions.mean(axis=0)
+        for a, actor in enumerate(self.scenario.actor_ids):
+            summary[actor] = {
+                issue: {"mean": float(means[a, k]),
+                        "quantiles": {f"{q:g}": float(quantiles[i, a, k])
+                                      for i, q in enumerate(self.quantile_levels)}}
+                for k, issue in enumerate(self.scenario.issue_ids) if present[a, k]
+            }
+        return summary
+
+    def coalition_summary(self) -> dict[str, dict[str, Any]]:
+        n = self.runs
+        summary = {}
+        for c, (name, members) in enumerate(self.coalitions.items()):
+            p_win = float(self.winning[:, c].mean()) if n else float("nan")
+            p_gain = self.gains[c].mean(axis=0) if n else np.full(len(members), np.nan)
+            summary[name] = {
+                "members": members,
+                "share_mean": float(self.share[:, c].mean()) if n else float("nan"),
+                "p_winning": p_win, "se_winning": float(_prob_se(np.array(p_win), n)),
+                "p_gains": {m: float(p) for m, p in zip(members, p_gain, strict=True)},
+                "se_gains": {m: float(s) for m, s in
+                             zip(members, _prob_se(p_gain, n), strict=True)},
+            }
+        return summary
+
+    def headline_se(self) -> dict[str, float]:
+        """Standard error of each headline figure (issue means as a fraction of the scale)."""
+        return headline_se(self.scenario, self.outcomes, self.winning, self.gains,
+                           self.coalitions)
+
+    # ------------------------------------------------------------------ serialisation
+    def provenance(self) -> dict[str, Any]:
+        scenario = self.scenario
+        return {
+            "allegiance_version": __version__,
+            "scenario": {"id": scenario.id, "title": scenario.title,
+                         "content_hash": scenario.content_hash(),
+                         "as_of": scenario.derived.get("as_of"),
+                         "variant": scenario.derived.get("variant")},
+            "model": {"name": self.model.name, "parameters": self.model.get_params()},
+            "seed": self.seed, "runs": self.runs, "requested_runs": self.requested_runs,
+            "until_se": self.until_se, "chunk_size": self.chunk_size,
+            "grade_widths": self.grade_widths.to_dict(), "quota": self.quota.description,
+            "coalition_rule": COALITION_RULE, "executor": self.executor,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        from allegiance.forecast import jsonable
+
+        return jsonable({
+            "kind": "montecarlo", **self.provenance(),
+            "issues": self.issue_summary(),
+            "actors": self.actor_summary(),
+            "coalitions": self.coalition_summary(),
+            "headline_se": self.headline_se(),
+        })
+
+
+def headline_se(scenario: Scenario, outcomes: np.ndarray, winning: np.ndarray,
+                gains: list[np.ndarray], coalitions: Mapping[str, Sequence[str]]
+                ) -> dict[str, float]:
+    """Standard error of each headline figure after ``n`` draws (see the module docstring)."""
+    n = outcomes.shape[0]
+    figures: dict[str, float] = {}
+    if n < 2:
+        return figures
+    span = np.array([i.scale[1] - i.scale[0] for i in scenario.issues])
+    se = outcomes.std(axis=0, ddof=1) / np.sqrt(n) / span
+    for k, issue in enumerate(scenario.issue_ids):
+        figures[f"mean {issue}"] = float(se[k])
+    for c, (name, members) in enumerate(coalitions.items()):
+        figures[f"P(winning) {name}"] = float(_prob_se(winning[:, c].mean(), n))
+        for member, p in zip(members, gains[c].mean(axis=0), strict=True):
+            figures[f"P(gains) {name}: {member}"] = float(_prob_se(p, n))
+    return figures
+
+
+# ---------------------------------------------------------------------- running
+def resolve_model(scenario: Scenario, model: str | Model, params: Mapping[str, Any]) -> Model:
+    """A model instance: the scenario's stored parameters for it, overridden by ``params``."""
+    if isinstance(model, Model):
+        if params:
+            raise ParameterError("give parameters to the model instance, not here")
+        return model
+    defaults = dict(scenario.model_parameters.get(model.lower(), {}))
+    defaults.update(params)
+    return make_model(model, **defaults)
+
+
+def resolve_seed(scenario: Scenario, seed: int | None) -> int:
+    if seed is None:
+        seed = scenario.seed
+    if seed is None:
+        seed = secrets.randbits(63)  # drawn once and recorded, so the run can be repeated
+    seed = int(seed)
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0; got {seed}")
+    return seed
+
+
+def run_montecarlo(
+    scenario: Scenario,
+    model: str | Model = "mean",
+    *,
+    runs: int = 1000,
+    seed: int | None = None,
+    until_se: float | None = None,
+    min_runs: int = 200,
+    chunk_size: int = 1024,
+    executor: Executor | None = None,
+    grade_widths: GradeWidths | Mapping[str, Any] | None = None,
+    quota: str | float | Quota | None = DEFAULT_QUOTA,
+    coalitions: Mapping[str, Sequence[str]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **params: Any,
+) -> MonteCarloResult:
+    """Run ``model`` on ``runs`` draws of ``scenario`` and return a :class:`MonteCarloResult`.
+
+    ``coalitions`` adds (or replaces) coalitions by name, besides the scenario's named ones.
+    ``progress(done, total)`` is called after each chunk. ``params`` go to the model.
+    """
+    runs = int(runs)
+    if runs < 1:
+        raise ValueError(f"runs must be >= 1; got {runs}")
+    if int(chunk_size) < 1:
+        raise ValueError(f"chunk size must be >= 1; got {chunk_size}")
+    if until_se is not None and not until_se > 0:
+        raise ValueError(f"--until-se must be > 0; got {until_se}")
+    quota = parse_quota(quota)
+    chunk_size = int(chunk_size)
+    model_obj = resolve_model(scenario, model, params)
+    seed = resolve_seed(scenario, seed)
+    sampler = Sampler(scenario, grade_widths)
+    named = {name: list(c.members) for name, c in scenario.coalitions.items()}
+    for name, members in (coalitions or {}).items():
+        named[name] = list(members)
+    index = {actor: a for a, actor in enumerate(scenario.actor_ids)}
+    for name, members in named.items():
+        unknown = [m for m in members if m not in index]
+        if unknown:
+            raise KeyError(f"coalition {name!r}: unknown actor(s) {', '.join(unknown)}")
+    task = ChunkTask(sampler=sampler, model=model_obj, seed=seed, quota=quota,
+                     coalitions={name: [index[m] for m in members]
+                                 for name, members in named.items()})
+    ranges = [(start, min(start + chunk_size, runs)) for start in range(0, runs, chunk_size)]
+    own = executor is None
+    executor = executor or LocalExecutor()
+    pieces: list[ChunkResult] = []
+    done = 0
+    try:
+        for piece in executor.imap(run_chunk, task, ranges):
+            pieces.append(piece)
+            done = piece.stop
+            if progress is not None:
+                progress(done, runs)
+            if until_se is not None and done >= min(min_runs, runs) and done < runs:
+                figures = headline_se(
+                    scenario, np.concatenate([p.outcome for p in pieces]),
+                    np.concatenate([p.winning for p in pieces]),
+                    [np.concatenate([p.gains[c] for p in pieces]) for c in range(len(named))],
+                    named)
+                if figures and max(figures.values()) <= until_se:
+                    break
+        described = executor.describe()
+    finally:
+        if own:
+            executor.close()
+    baseline = model_obj.run(scenario.to_arrays(), random_state=as_generator(
+        np.random.SeedSequence(seed, spawn_key=(2,)))).outcome
+    n_coalitions = len(named)
+    return MonteCarloResult(
+        scenario=scenario, model=model_obj, seed=seed, chunk_size=chunk_size,
+        quota=quota, grade_widths=sampler.grade_widths,
+        outcomes=np.concatenate([p.outcome for p in pieces]),
+        final_positions=np.concatenate([p.final for p in pieces]),
+        coalitions={name: list(members) for name, members in named.items()},
+        winning=(np.concatenate([p.winning for p in pieces]) if n_coalitions
+                 else np.zeros((done, 0), dtype=bool)),
+        share=(np.concatenate([p.share for p in pieces]) if n_coalitions
+               else np.zeros((done, 0))),
+        gains=[np.concatenate([p.gains[c] for p in pieces]) for c in range(n_coalitions)],
+        baseline=np.asarray(baseline, dtype=float),
+        until_se=until_se, requested_runs=runs, executor=described,
+    )
