@@ -378,6 +378,24 @@ def resolve_seed(scenario: Scenario, seed: int | None) -> int:
     return seed
 
 
+def named_coalitions(
+    scenario: Scenario, extra: Mapping[str, Sequence[str]] | None = None
+) -> tuple[dict[str, list[str]], dict[str, list[int]]]:
+    """The scenario's named coalitions plus ``extra`` ones: members by id and by actor index.
+
+    Raises KeyError naming any unknown member.
+    """
+    named = {name: list(c.members) for name, c in scenario.coalitions.items()}
+    for name, members in (extra or {}).items():
+        named[name] = list(members)
+    index = {actor: a for a, actor in enumerate(scenario.actor_ids)}
+    for name, members in named.items():
+        unknown = [m for m in members if m not in index]
+        if unknown:
+            raise KeyError(f"coalition {name!r}: unknown actor(s) {', '.join(unknown)}")
+    return named, {name: [index[m] for m in members] for name, members in named.items()}
+
+
 def run_montecarlo(
     scenario: Scenario,
     model: str | Model = "mean",
@@ -411,17 +429,9 @@ def run_montecarlo(
     model_obj = resolve_model(scenario, model, params)
     seed = resolve_seed(scenario, seed)
     sampler = Sampler(scenario, grade_widths)
-    named = {name: list(c.members) for name, c in scenario.coalitions.items()}
-    for name, members in (coalitions or {}).items():
-        named[name] = list(members)
-    index = {actor: a for a, actor in enumerate(scenario.actor_ids)}
-    for name, members in named.items():
-        unknown = [m for m in members if m not in index]
-        if unknown:
-            raise KeyError(f"coalition {name!r}: unknown actor(s) {', '.join(unknown)}")
+    named, member_index = named_coalitions(scenario, coalitions)
     task = ChunkTask(sampler=sampler, model=model_obj, seed=seed, quota=quota,
-                     coalitions={name: [index[m] for m in members]
-                                 for name, members in named.items()})
+                     coalitions=member_index)
     ranges = [(start, min(start + chunk_size, runs)) for start in range(0, runs, chunk_size)]
     own = executor is None
     executor = executor or LocalExecutor()

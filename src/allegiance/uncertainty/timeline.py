@@ -45,6 +45,7 @@ from allegiance.uncertainty.montecarlo import (
     DEFAULT_QUOTA,
     Quota,
     coalition_verdicts,
+    named_coalitions,
     parse_quota,
     resolve_model,
     resolve_seed,
@@ -154,15 +155,7 @@ def run_timeline(
     every = set(scenario.history_dates()) | {parse_date(d) for d in dates or []}
     if not every:
         raise ValueError(f"scenario {scenario.id!r} has no dated estimates; give --dates")
-    named = {name: list(c.members) for name, c in scenario.coalitions.items()}
-    for name, members in (coalitions or {}).items():
-        named[name] = list(members)
-    index = {actor: a for a, actor in enumerate(scenario.actor_ids)}
-    for name, members in named.items():
-        unknown = [m for m in members if m not in index]
-        if unknown:
-            raise KeyError(f"coalition {name!r}: unknown actor(s) {', '.join(unknown)}")
-    member_index = {name: [index[m] for m in members] for name, members in named.items()}
+    named, member_index = named_coalitions(scenario, coalitions)
 
     points: list[TimePoint] = []
     states: list[Sampler] = []
