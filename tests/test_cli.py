@@ -145,3 +145,14 @@ def test_import_dataset_writes_one_file_per_issue(reference, tmp_path):
     assert invoke("validate", str(files[0])).exit_code == 0
     refused = runner.invoke(app, ["import", str(reference / "deu" / "deu3-dev.tsv")])
     assert refused.exit_code == 2 and "--output DIR" in refused.stderr
+
+
+def test_model_variant_and_scenario_variant_do_not_clash(toy):
+    data = json.loads(invoke("forecast", "eu-emissions-1994", "--model", "bdm", "--variant",
+                             "paper", "-f", "json").stdout)
+    assert data["model"]["parameters"]["variant"] == "paper"
+    data = json.loads(invoke("forecast", "eu-emissions-1994", "--model", "bdm", "-p",
+                             "variant=paper", "--rounds", "2", "-f", "json").stdout)
+    assert data["model"]["parameters"]["variant"] == "paper" and len(data["rounds"]) == 3
+    varied = json.loads(invoke("forecast", toy, "--variant", "softer", "-f", "json").stdout)
+    assert varied["scenario"]["variant"] == "softer"

@@ -121,7 +121,7 @@ def forecast_command(
             if key is None:
                 fail(f"model {model!r} has no rounds (it is static)")
             params[key] = rounds
-        result = forecast(loaded, model, as_of=as_of, variant=scenario_variant, seed=seed,
+        result = forecast(loaded, model, as_of=as_of, scenario_variant=scenario_variant, seed=seed,
                           **params)
     if output_format is OutputFormat.json:
         write_output(result.to_json(), output)

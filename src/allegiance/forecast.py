@@ -153,22 +153,23 @@ def forecast(
     model: str | Model = "mean",
     *,
     as_of: str | None = None,
-    variant: str | None = None,
+    scenario_variant: str | None = None,
     seed: int | None = None,
     **params: Any,
 ) -> Forecast:
     """Run ``model`` on ``scenario`` and return a :class:`Forecast`.
 
-    ``scenario`` is a Scenario, a built-in name or a file path. ``params`` go to the model's
-    constructor (validated there). ``seed`` seeds every random choice; when it is None and the
+    ``scenario`` is a Scenario, a built-in name or a file path. ``scenario_variant`` applies one of
+    the scenario's what-if variants, then ``as_of`` evaluates it as of a date. ``params`` go to the
+    model's constructor (validated there; e.g. ``variant="paper"`` for bdm). ``seed`` seeds every random choice; when it is None and the
     scenario file carries a seed, that one is used.
     """
     if not isinstance(scenario, Scenario):
         from allegiance.io import load_scenario
 
         scenario = load_scenario(scenario)
-    if variant:
-        scenario = scenario.variant(variant)
+    if scenario_variant:
+        scenario = scenario.variant(scenario_variant)
     if as_of:
         scenario = scenario.as_of(as_of)
     if isinstance(model, str):

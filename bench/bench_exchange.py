@@ -1,0 +1,119 @@
+"""Benchmark of the exchange model (and the whole `allegiance forecast` process on COP21).
+
+Prints a table: scenario, size, rounds, Allegiance model time (best of 3), the reference
+implementation's time on the same input where known, and the speed-up. Reference times:
+- "decide CLI": the figures measured for the issue with decide's own command line (observers
+  writing CSV/SQLite included): ~10 s for the sample data, 28-40 s for COP21, ~90 s at 50 x 5.
+- "decide model": decide's library loop alone (no observers), median seconds per 10-round run as
+  stored with the reference numbers in tests/data/exchange_decide_reference.json.
+
+Usage: .venv/bin/python bench/bench_exchange.py [--quick]
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from exchange_oracle import read_decide_file  # noqa: E402
+
+from allegiance.models.exchange import ExchangeModel  # noqa: E402
+from allegiance.scenario.arrays import ScenarioArrays  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "reference" / "decide"
+REFERENCE = ROOT / "tests" / "data" / "exchange_decide_reference.json"
+CLI_SECONDS = {"sample_data.txt": 10.0, "cop21.csv": 28.0, "synthetic 50x5": 90.0}
+
+
+def synthetic(n_actors: int, n_issues: int, seed: int = 0) -> ScenarioArrays:
+    rng = np.random.default_rng(seed)
+    return ScenarioArrays(
+        tuple(f"a{i}" for i in range(n_actors)), tuple(f"k{k}" for k in range(n_issues)),
+        position=rng.choice([0.0, 25.0, 50.0, 75.0, 100.0], (n_actors, n_issues))
+        + rng.uniform(0, 1, (n_actors, n_issues)).round(1),
+        salience=rng.uniform(0.1, 1.0, (n_actors, n_issues)).round(2),
+        capability=np.repeat(rng.uniform(0.1, 1.0, (n_actors, 1)), n_issues, axis=1),
+        scale_low=np.zeros(n_issues), scale_high=np.full(n_issues, 101.0),
+    )
+
+
+def best_of(fn, repeat: int) -> tuple[float, float]:
+    """Best wall time and best CPU time of ``repeat`` calls (the machine may be shared)."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
+    return min(walls), min(cpus)
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    reference = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else None
+    cases: list[tuple[str, ScenarioArrays, int]] = []
+    for name in ("sample_data.txt", "cop21.csv"):
+        if (SHARED / name).exists():
+            cases.append((name, read_decide_file(SHARED / name), 10))
+        else:
+            print(f"(skipping {name}: reference input not found at {SHARED})")
+    cases += [("synthetic 50x5", synthetic(50, 5), 10),
+              ("synthetic 100x10", synthetic(100, 10), 10 if not quick else 1)]
+    if not quick:
+        # 10 rounds at 200 x 20 take many minutes; one round shows the scaling
+        cases.append(("synthetic 200x20", synthetic(200, 20), 1))
+    header = (f"{'scenario':<18} {'actors':>6} {'issues':>6} {'rounds':>6} {'exchanges/rd':>12} "
+              f"{'ours s':>8} {'cpu s':>7} {'decide model s*':>15} {'x':>6} {'decide CLI s':>12} "
+              f"{'x':>6}")
+    print(header)
+    print("-" * len(header))
+    for name, arrays, rounds in cases:
+        model = ExchangeModel(rounds=rounds, tie_break="first")
+        repeat = 1 if arrays.n_actors >= 100 else 3
+        result = model.run(arrays, random_state=0)
+        seconds, cpu = best_of(lambda m=model, a=arrays: m.run(a, random_state=0), repeat)
+        per_round = float(np.mean(result.extra.get("exchanges_per_round", [0])))
+        decide_model = None
+        if reference and name in reference["data"]:
+            decide_model = float(np.median(
+                reference["data"][name]["repetitions"]["seconds_per_run"]))
+        cli = CLI_SECONDS.get(name)
+        model_text = f"{decide_model:15.2f} {decide_model / seconds:6.0f}" if decide_model else \
+            f"{'-':>15} {'-':>6}"
+        cli_text = f"{cli:12.0f} {cli / seconds:6.0f}" if cli else f"{'-':>12} {'-':>6}"
+        print(f"{name:<18} {arrays.n_actors:>6} {arrays.n_issues:>6} {rounds:>6} "
+              f"{per_round:>12.0f} {seconds:>8.3f} {cpu:>7.3f} {model_text} {cli_text}")
+    print("* decide model s: stored median wall time of decide's library loop (tests/data), taken"
+          " on a busy machine; see bench/README.md for a clean re-timing.")
+    # whole process
+    exe = ROOT / ".venv" / "bin" / "allegiance"
+    if not exe.exists():
+        exe = Path(shutil.which("allegiance") or "allegiance")
+    target = SHARED / "cop21.csv"
+    if target.exists():
+        command = [str(exe), "forecast", str(target), "--model", "exchange", "--seed", "1",
+                   "--format", "json"]
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True)
+            times.append(time.perf_counter() - start)
+        if done.returncode == 0:
+            print(f"\nwhole process `allegiance forecast cop21.csv --model exchange` "
+                  f"(10 rounds, json): best of 3 = {min(times):.2f} s")
+        else:
+            print(f"\nwhole process: the CLI failed ({done.stderr.strip()[-200:]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""Slow, loop-based reference implementation of one exchange-model round, and a small reader for
+the ``#A/#P/#M/#D`` input format used by the reference data.
+
+The oracle follows the rules in ``docs/models/exchange.md`` one exchange at a time, with a Python
+object per exchange, a list of planned moves per exchange actor and a dictionary of received
+positions per exchange -- the bookkeeping the vectorised model replaces with arrays. It is only
+meant for small scenarios in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from allegiance.scenario.arrays import ScenarioArrays
+
+EDGE = 1e-9
+MIN_MOVE = 1e-10
+MIN_GAIN = 1e-10
+
+
+def read_decide_file(path: str | Path) -> ScenarioArrays:
+    """Read a ``#A/#P/#M/#D`` file: actors, issues, scale ends, (position, salience, power)."""
+    actors: list[str] = []
+    issues: list[str] = []
+    bounds: dict[str, list[float]] = {}
+    data: dict[tuple[str, str], tuple[float, float, float]] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        parts = [p.strip().strip("'\"") for p in line.split("\t")]
+        if not parts or not parts[0]:
+            continue
+        if parts[0] == "#A":
+            actors.append(parts[1])
+        elif parts[0] == "#P":
+            issues.append(parts[1])
+        elif parts[0] == "#M":
+            bounds.setdefault(parts[1], []).append(float(parts[2]))
+        elif parts[0] == "#D":
+            data[(parts[1], parts[2])] = (float(parts[3]), float(parts[4]), float(parts[5]))
+    shape = (len(actors), len(issues))
+    position, salience, power = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    present = np.zeros(shape, dtype=bool)
+    for (actor, issue), (x, s, c) in data.items():
+        i, k = actors.index(actor), issues.index(issue)
+        position[i, k], salience[i, k], power[i, k], present[i, k] = x, s, c, True
+    return ScenarioArrays(
+        tuple(actors), tuple(issues), position=position, salience=salience, capability=power,
+        scale_low=np.array([min(bounds[k]) for k in issues]),
+        scale_high=np.array([max(bounds[k]) for k in issues]),
+        present=present,
+    )
+
+
+@dataclass
+class Side:
+    actor: int
+    supply: int  # issue it gives ground on
+    demand: int  # issue it wants
+    position: float  # current position on the supply issue
+    target: float  # partner's position on the supply issue
+    moves: list[float] = field(default_factory=list)
+    move: float = 0.0
+    y: float = 0.0
+    nbs0: float = 0.0
+    nbs1: float = 0.0
+
+
+@dataclass
+class Exchange:
+    number: int
+    i_side: Side  # demands p, supplies q
+    j_side: Side  # demands q, supplies p
+    p: int
+    q: int
+    diagonal: int
+    updates: dict[int, dict[int, float]] = field(default_factory=dict)
+    gain: float = 0.0
+    gain_i: float = 0.0
+    gain_j: float = 0.0
+    valid: bool = False
+
+
+class OracleRound:
+    """One round of the equal-gain exchange model on 0-100 positions."""
+
+    def __init__(self, x, salience, capability, present, tie_break="first", rng=None):
+        self.x, self.s = np.asarray(x, float), np.asarray(salience, float)
+        self.present = np.asarray(present, bool)
+        self.w = np.asarray(capability, float) * self.s * self.present
+        self.D = self.w.sum(axis=0)
+        n, m = self.x.shape
+        self.outcome = np.array(
+            [(self.w[:, k] * self.x[:, k]).sum() / self.D[k] if self.D[k] > 0 else 0.0
+             for k in range(m)]
+        )
+        self.tie_break, self.rng = tie_break, rng
+        self.ties = 0
+        tradable = self.present & (self.w > 0) & (self.s > 0)
+        left = self.x <= self.outcome
+        self.exchanges: list[Exchange] = []
+        for a in range(m):
+            for b in range(a + 1, m):
+                groups: dict[int, list[int]] = {0: [], 1: [], 2: [], 3: []}
+                for actor in range(n):
+                    if tradable[actor, a] and tradable[actor, b]:
+                        groups[int(left[actor, a]) + 2 * int(left[actor, b])].append(actor)
+                for diagonal, (g1, g2) in enumerate(((0, 3), (1, 2))):
+                    for u in groups[g1]:
+                        for v in groups[g2]:
+                            s = self.s
+                            lhs, rhs = s[u, a] * s[v, b], s[v, a] * s[u, b]
+                            if lhs < rhs - 1e-12 * max(abs(lhs), abs(rhs)):
+                                i, j = v, u
+                            else:
+                                i, j = u, v
+                            side_i = Side(i, supply=b, demand=a, position=self.x[i, b],
+                                          target=self.x[j, b])
+                            side_j = Side(j, supply=a, demand=b, position=self.x[j, a],
+                                          target=self.x[i, a])
+                            self.exchanges.append(
+                                Exchange(len(self.exchanges), side_i, side_j, a, b, diagonal)
+                            )
+
+    # -- helpers ------------------------------------------------------------------------
+    def view(self, e: Exchange, side: Side, voting: float) -> float:
+        k = side.supply
+        positions = {a: self.x[a, k] for a in range(self.x.shape[0])}
+        for actor, pos in e.updates.get(k, {}).items():
+            positions[actor] = pos
+        positions[side.actor] = voting
+        total = sum(self.w[a, k] * positions[a] for a in positions)
+        return total / self.D[k]
+
+    def move_ok(self, side: Side) -> bool:
+        move = side.move
+        if abs(move) > 100 + EDGE or abs(move) <= MIN_MOVE:
+            return False
+        if side.position + move < -EDGE or side.position + move > 100 + EDGE:
+            return False
+        if sum(side.moves) > 100:
+            return False
+        return all(m < 0 for m in side.moves) or all(m > 0 for m in side.moves)
+
+    def set_moves(self, e: Exchange, dp: float, dq: float) -> None:
+        s = self.s
+        e.i_side.move = dq * self.D[e.q] / self.w[e.i_side.actor, e.q]
+        e.j_side.move = dp * self.D[e.p] / self.w[e.j_side.actor, e.p]
+        for side in (e.i_side, e.j_side):
+            if side.position > side.target:
+                side.move = -side.move
+            side.moves[-1] = side.move
+            side.y = side.position + side.move
+        e.gain_i = abs(dq * s[e.i_side.actor, e.q] - dp * s[e.i_side.actor, e.p])
+        e.gain_j = abs(dp * s[e.j_side.actor, e.p] - dq * s[e.j_side.actor, e.q])
+
+    # -- the terms of one exchange ------------------------------------------------------------
+    def calculate(self, e: Exchange) -> None:
+        s, w, D = self.s, self.w, self.D
+        i, j, p, q = e.i_side.actor, e.j_side.actor, e.p, e.q
+        rate = (s[i, p] + s[j, p]) / (s[i, q] + s[j, q])
+        dist_i = abs(e.i_side.target - e.i_side.position)
+        dist_j = abs(e.j_side.target - e.j_side.position)
+        dp = dist_j * w[j, p] / D[p]
+        dq = dp * rate
+        full_i, full_j = False, True
+        if dq * D[q] / w[i, q] > dist_i:
+            dq = dist_i * w[i, q] / D[q]
+            dp = dq / rate
+            full_i, full_j = True, False
+        e.i_side.moves.append(0.0)
+        e.j_side.moves.append(0.0)
+        self.set_moves(e, dp, dq)
+        if full_i:
+            e.i_side.y = e.i_side.target
+        if full_j:
+            e.j_side.y = e.j_side.target
+        e.gain = e.gain_i
+        e.valid = self.move_ok(e.i_side) and self.move_ok(e.j_side) and e.gain >= MIN_GAIN
+        if not e.valid:
+            return
+        for side in (e.i_side, e.j_side):
+            side.nbs0 = self.view(e, side, side.position)
+            side.nbs1 = self.view(e, side, side.y)
+            before, after = side.target - side.nbs0, side.target - side.nbs1
+            if abs(before) <= EDGE:
+                cross = abs(after) > EDGE
+            else:
+                cross = not ((before >= 0 and after >= 0) or (before <= 0 and after <= 0))
+            if not cross:
+                continue
+            shift = abs(before)
+            if side is e.i_side:
+                dq, dp = shift, shift / rate
+            else:
+                dp, dq = shift, shift * rate
+            self.set_moves(e, dp, dq)
+            e.gain = e.gain_j if side is e.i_side else e.gain_i
+            e.valid = self.move_ok(e.i_side) and self.move_ok(e.j_side)
+            side.nbs1 = self.view(e, side, side.y)
+        e.valid = self.move_ok(e.i_side) and self.move_ok(e.j_side)
+
+    # -- reaction of a waiting exchange to a realised one -------------------------------------
+    def react(self, e: Exchange, r: Exchange) -> None:
+        matched = False
+        for side in (e.i_side, e.j_side):
+            for rside in (r.i_side, r.j_side):
+                if side.actor == rside.actor and side.supply == rside.supply:
+                    side.position = rside.y
+                    side.moves.append(rside.moves[-1])
+                    matched = True
+        if matched:
+            e.i_side.moves.pop()
+            e.j_side.moves.pop()
+        served = False
+        for giver, taker in ((r.i_side, r.j_side), (r.j_side, r.i_side)):
+            # taker demanded giver's supply issue
+            for side in (e.i_side, e.j_side):
+                if side.actor == taker.actor and side.demand == taker.demand:
+                    book = e.updates.setdefault(taker.demand, {})
+                    if giver.actor in book:
+                        old = book[giver.actor]
+                        start = self.x[giver.actor, giver.supply]
+                        book[giver.actor] = min(old, giver.y) if start <= old else max(old, giver.y)
+                    else:
+                        book[giver.actor] = giver.y
+                    served = True
+        if served and not matched:
+            e.i_side.moves.pop()
+            e.j_side.moves.pop()
+        if matched or served:
+            self.calculate(e)  # appends fresh current moves
+
+    def run(self) -> list[Exchange]:
+        for e in self.exchanges:
+            self.calculate(e)
+        waiting = [e for e in self.exchanges if e.valid]
+        realized: list[Exchange] = []
+        while waiting:
+            best = max(e.gain for e in waiting)
+            tied = [e for e in waiting if e.gain >= best - 1e-12]  # creation order
+            pick = tied[0]
+            if len(tied) > 1:
+                self.ties += 1
+                if self.tie_break == "random" and self.rng.random() >= 0.5:
+                    pick = tied[1]
+            waiting.remove(pick)
+            realized.append(pick)
+            for e in waiting:
+                self.react(e, pick)
+            waiting = [e for e in waiting if e.valid]
+        return realized
+
+
+def oracle_trajectory(x, salience, capability, present, rounds, salience_weight=0.4,
+                      fixed_weight=0.1):
+    """Voting outcomes and positions over ``rounds`` rounds (0-100 scale), ties broken "first"."""
+    x = np.array(x, dtype=float)
+    records = []
+    for _ in range(rounds):
+        game = OracleRound(x, salience, capability, present)
+        realized = game.run()
+        voting, nxt = x.copy(), x.copy()
+        for e in realized:
+            for side in (e.i_side, e.j_side):
+                voting[side.actor, side.supply] = side.y
+                share = (1 - salience[side.actor, side.supply]) * salience_weight + fixed_weight
+                nxt[side.actor, side.supply] = share * side.y + (1 - share) * x[side.actor,
+                                                                               side.supply]
+        w = capability * salience * present
+        outcome = np.array([(w[:, k] * voting[:, k]).sum() / w[:, k].sum()
+                            if w[:, k].sum() > 0 else 0.0 for k in range(x.shape[1])])
+        records.append({"realized": realized, "voting_outcome": outcome, "next": nxt,
+                        "ties": game.ties})
+        x = nxt
+    return records
