@@ -134,7 +134,6 @@ def forecast_command(
 def render_forecast(result: Forecast, explain: bool = False) -> None:
     scenario = result.scenario
     res = result.result
-    arrays = scenario.to_arrays()
     stamp = []
     if scenario.derived.get("as_of"):
         stamp.append(f"as of {scenario.derived['as_of']}")
@@ -146,6 +145,55 @@ def render_forecast(result: Forecast, explain: bool = False) -> None:
                   + (f", seed {result.seed}" if result.seed is not None else "")
                   + f"; {int(res.n_rounds)} round(s)")
     console.print(f"forecast = {res.outcome_statistic}")
+    if len(scenario.issues) > DETAILED_ISSUES:
+        _render_compact(result)
+    else:
+        _render_detailed(result)
+    if explain:
+        if not res.explain:
+            console.print("(this model has nothing to explain: it is static)")
+        for table in res.explain:
+            console.print(explain_table(table))
+
+
+#: up to this many issues, the table output shows one table per issue with a sketch of the scale
+DETAILED_ISSUES = 4
+
+
+def _render_compact(result: Forecast) -> None:
+    """Many issues: one table of forecasts, one matrix of actors × issues (start → end)."""
+    scenario, res = result.scenario, result.result
+    present = scenario.to_arrays().present
+    first, last = res.positions[0], res.positions[-1]
+    moved = res.positions.shape[0] > 1
+    issues = Table(title="forecast per issue", title_justify="left")
+    for column in ("issue", "low end", "high end", "forecast"):
+        issues.add_column(column, justify="right" if column == "forecast" else "left")
+    for k, issue in enumerate(scenario.issues):
+        issues.add_row(issue.name, f"{issue.scale[0]:g} {issue.low_label}".strip(),
+                       f"{issue.scale[1]:g} {issue.high_label}".strip(), f"{res.outcome[k]:.1f}")
+    console.print(issues)
+    matrix = Table(title="positions" + (" (start → end)" if moved else ""), title_justify="left")
+    matrix.add_column("actor")
+    for issue in scenario.issues:
+        matrix.add_column(issue.id, justify="right")
+    for a, actor in enumerate(scenario.actors):
+        cells = []
+        for k in range(len(scenario.issues)):
+            if not present[a, k]:
+                cells.append("—")
+            elif moved and abs(last[a, k] - first[a, k]) > 1e-9:
+                cells.append(f"{first[a, k]:.0f}→{last[a, k]:.0f}")
+            else:
+                cells.append(f"{first[a, k]:.0f}")
+        matrix.add_row(actor.name, *cells)
+    console.print(matrix)
+
+
+def _render_detailed(result: Forecast) -> None:
+    """Few issues: a table per issue, actors sorted along the scale, with a sketch of it."""
+    scenario, res = result.scenario, result.result
+    arrays = scenario.to_arrays()
     first, last = res.positions[0], res.positions[-1]
     for k, issue in enumerate(scenario.issues):
         low, high = issue.scale
@@ -172,11 +220,6 @@ def render_forecast(result: Forecast, explain: bool = False) -> None:
                     _bar(last[a, k], value, low, high)]
             table.add_row(*row)
         console.print(table)
-    if explain:
-        if not res.explain:
-            console.print("(this model has nothing to explain: it is static)")
-        for table in res.explain:
-            console.print(explain_table(table))
 
 
 def _bar(position: float, outcome: float, low: float, high: float, width: int = 21) -> str:
