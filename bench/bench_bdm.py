@@ -2,7 +2,7 @@
 
 Prints, for variant scholz-code, 10 rounds:
 1. the Sultan data (17 actors) as a whole ``allegiance forecast`` process;
-2. the 10-actor EU example, batched (runs per second);
+2. the 10-actor EU example, batched (runs per second), with each engine (``numba``, ``numpy``);
 3. 1,000 actors;
 4. a scaling table n = 10 ... 3,000 with the ratio to the per-pair Python twin
    (``tests/bdm_oracle.py``) run in this process (at small n; extrapolated as n³ above);
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+import allegiance.models.bdm as bdm
 from allegiance.models.bdm import ExpectedUtilityModel
 from allegiance.scenario.arrays import ScenarioArrays
 
@@ -112,8 +113,6 @@ def sultan_processes(repeat: int) -> list[tuple[str, float, float]]:
 
 def cpu_seconds(function) -> float:
     """Single-thread CPU seconds (robust to other jobs on the machine), best of 2."""
-    import allegiance.models.bdm as bdm
-
     threads, bdm.THREADS = bdm.THREADS, 1
     try:
         best = float("inf")
@@ -143,10 +142,18 @@ def main() -> None:
     cap, pos, sal = (np.array([EU_EXAMPLE[a][k] for a in names], dtype=float) for k in range(3))
     batch = 20_000
     eu = arrays_for(np.broadcast_to(pos, (batch, 10)), sal, cap, ids=names)
-    seconds = best_of(max(2, repeat // 2), lambda: model.run(eu))
-    cpu = cpu_seconds(lambda: model.run(eu))
-    print(f"2. EU example, batch of {batch:,} (target >= 20,000 runs/s): {seconds:.3f} s wall = "
-          f"{batch / seconds:,.0f} runs/s; one thread: {batch / cpu:,.0f} runs per CPU second")
+    print(f"2. EU example, batch of {batch:,} (target >= 20,000 runs/s), by engine; wall time with "
+          f"THREADS = {bdm.THREADS}, then single-thread CPU time:")
+    outcomes = {}
+    for engine in ("numba", "numpy"):
+        engine_model = ExpectedUtilityModel(rounds=10, engine=engine)
+        outcomes[engine] = engine_model.run(eu).positions  # (compiles the kernels once)
+        seconds = best_of(max(2, repeat // 2), lambda m=engine_model: m.run(eu))
+        cpu = cpu_seconds(lambda m=engine_model: m.run(eu))
+        print(f"   engine={engine}: {seconds:.3f} s wall = {batch / seconds:,.0f} runs/s; "
+              f"one thread: {batch / cpu:,.0f} runs per CPU second")
+    same = np.array_equal(outcomes["numba"], outcomes["numpy"])
+    print(f"   identical positions from both engines: {'yes' if same else 'NO'}")
 
     big, _ = random_arrays(1000)
     seconds = best_of(max(2, repeat // 2), lambda: model.run(big))

@@ -446,3 +446,109 @@ def test_positions_risk_reference_in_blocks_equals_one_block(monkeypatch):
         with monkeypatch.context() as patch:
             patch.setattr(bdm, "_CHUNK_ELEMENTS", 2 * 81)  # two moved actors per block
             np.testing.assert_allclose(model.run(arrays).positions, reference, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- engines
+ENGINE_SWITCH_SETS = [
+    {},
+    {"variant": "paper", "risk_reference": "actors"},
+    {"probability_denominator": "pair"},
+    {"compromise_rule": "smallest-move", "capitulation": "loss-exceeds-gain"},
+    {"variant": "paper", "risk_reference": "actors", "probability_denominator": "all-pairs",
+     "q": 0.5},
+]
+
+
+def random_batch(rng: np.random.Generator, size: int, n: int) -> ScenarioArrays:
+    """A batch with shared positions, positions on a coarse grid and zero saliences mixed in."""
+    position = rng.uniform(0.0, 100.0, (size, n))
+    position[: size // 3, : n // 2] = position[: size // 3, :1]
+    position[size // 3: size // 2] = np.round(position[size // 3: size // 2] / 25.0) * 25.0
+    salience = rng.uniform(0.0, 1.0, (size, n))
+    salience[::4, 0] = 0.0
+    return single_issue(position, salience, rng.uniform(0.05, 2.0, (size, n)),
+                        low=0.0, high=100.0)
+
+
+@pytest.mark.parametrize("params", ENGINE_SWITCH_SETS)
+def test_numba_and_numpy_engines_agree_exactly_on_random_batches(params):
+    rng = np.random.default_rng(1994)
+    for n in (2, 3, 7, 10, 19):
+        batch = random_batch(rng, 24, n)
+        numpy_run = ExpectedUtilityModel(rounds=5, engine="numpy", **params).run(batch)
+        numba_run = ExpectedUtilityModel(rounds=5, engine="numba", **params).run(batch)
+        np.testing.assert_array_equal(numba_run.positions, numpy_run.positions)
+        np.testing.assert_array_equal(numba_run.outcome, numpy_run.outcome)
+        for key in ("risk_aversion", "median", "weighted_median", "weighted_mean"):
+            np.testing.assert_array_equal(numba_run.extra[key]["issue"],
+                                          numpy_run.extra[key]["issue"])
+
+
+def test_engines_agree_exactly_above_the_brute_force_count_size():
+    batch = random_batch(np.random.default_rng(4), 3, 55)  # midpoint counts by binary search
+    numpy_run = ExpectedUtilityModel(rounds=3, engine="numpy").run(batch)
+    numba_run = ExpectedUtilityModel(rounds=3, engine="numba").run(batch)
+    np.testing.assert_array_equal(numba_run.positions, numpy_run.positions)
+
+
+@pytest.mark.parametrize("params", ENGINE_SWITCH_SETS)
+def test_numba_engine_matches_oracle_on_random_batches(params):
+    rng = np.random.default_rng(2011)
+    n = int(rng.integers(3, 8))
+    batch = random_batch(rng, 6, n)
+    model = ExpectedUtilityModel(rounds=4, engine="numba", **params)
+    fast = model.run(batch)
+    for b in range(6):
+        item = batch.take(b)
+        slow = run_oracle(item.position[:, 0], item.salience[:, 0], item.capability[:, 0],
+                          rounds=4, q=model.q, **oracle_switches(params))
+        np.testing.assert_allclose(fast.positions[b, :, :, 0], slow["positions"], rtol=REL,
+                                   atol=1e-9)
+        np.testing.assert_allclose(fast.extra["risk_aversion"]["issue"][b], slow["risk"],
+                                   rtol=REL, atol=1e-9)
+
+
+def test_numba_engine_threads_and_chunks_equal_one_chunk(monkeypatch):
+    import allegiance.models.bdm as bdm
+
+    batch = random_batch(np.random.default_rng(8), 30, 19)
+    model = ExpectedUtilityModel(rounds=4, engine="numba")
+    monkeypatch.setattr(bdm, "THREADS", 1)
+    reference = model.run(batch).positions
+    monkeypatch.setattr(bdm, "_CHUNK_ELEMENTS", 4 * 19 * 19)  # 4 items per chunk
+    monkeypatch.setattr(bdm, "THREADS", 2)
+    np.testing.assert_array_equal(model.run(batch).positions, reference)
+
+
+def test_engine_parameter_and_fallbacks():
+    with pytest.raises(ParameterError):
+        ExpectedUtilityModel(engine="fortran")
+    assert ExpectedUtilityModel().engine == "auto"
+    # risk over positions has no compiled kernel: the numba engine falls back to the same numbers
+    batch = random_batch(np.random.default_rng(2), 4, 5)
+    paper = {"variant": "paper", "rounds": 3}
+    np.testing.assert_array_equal(
+        ExpectedUtilityModel(engine="numba", **paper).run(batch).positions,
+        ExpectedUtilityModel(engine="numpy", **paper).run(batch).positions)
+    # a single run records events and explanations with either engine
+    single = ExpectedUtilityModel(rounds=10, engine="numba").run(example_arrays())
+    assert single.events == ExpectedUtilityModel(rounds=10, engine="numpy").run(
+        example_arrays()).events
+
+
+def test_compiled_sum_follows_numpy_summation_order():
+    from allegiance.models.bdm_kernels import pairwise_sum
+
+    rng = np.random.default_rng(0)
+    for count in (1, 7, 8, 9, 100, 128, 129, 300, 1000, 40_000):
+        values = rng.standard_normal(count) * 10.0 ** rng.uniform(-6, 6, count)
+        assert pairwise_sum(values, 0, count) == values.sum()  # bit for bit
+
+
+def test_default_threads_follow_the_environment(monkeypatch):
+    import allegiance.models.bdm as bdm
+
+    monkeypatch.setenv("ALLEGIANCE_THREADS", "3")
+    assert bdm._default_threads() == 3
+    monkeypatch.setenv("ALLEGIANCE_THREADS", "")
+    assert 1 <= bdm._default_threads() <= 4

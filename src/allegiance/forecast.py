@@ -161,8 +161,8 @@ def forecast(
 
     ``scenario`` is a Scenario, a built-in name or a file path. ``scenario_variant`` applies one of
     the scenario's what-if variants, then ``as_of`` evaluates it as of a date. ``params`` go to the
-    model's constructor (validated there; e.g. ``variant="paper"`` for bdm). ``seed`` seeds every random choice; when it is None and the
-    scenario file carries a seed, that one is used.
+    model's constructor (validated there; e.g. ``variant="paper"`` for bdm). ``seed`` seeds every
+    random choice; when it is None and the scenario file carries a seed, that one is used.
     """
     if not isinstance(scenario, Scenario):
         from allegiance.io import load_scenario

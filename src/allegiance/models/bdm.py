@@ -22,6 +22,11 @@ Each issue is run on its own. Every round:
 
 The forecast of an issue is the per-round statistic ``median_statistic`` after the last round.
 
+Two engines compute the same numbers bit for bit: the NumPy functions below (the readable
+reference, vectorised over a leading batch axis) and, for batched runs, the Numba kernels of
+:mod:`allegiance.models.bdm_kernels` (``engine``), which do the same floating-point operations in
+the same order item by item and leave every power to ``numpy.power``.
+
 Reference: J. B. Scholz, G. J. Calbert and G. A. Smith, "Unravelling Bueno de Mesquita's group
 decision model", *Journal of Theoretical Politics* 23(4), 2011; B. Bueno de Mesquita, "Political
 forecasting: an expected utility method", in *European Community Decision Making* (Yale UP, 1994).
@@ -68,6 +73,7 @@ CAPITULATION_TESTS = ("never", "loss-exceeds-gain")
 RISK_REFERENCES = ("actors", "positions")
 MEDIAN_STATISTICS = ("mean", "weighted-median")
 DISTANCE_SCALES = ("positions", "scale")
+ENGINES = ("auto", "numpy", "numba")
 
 #: The value each departure takes in each variant (explicit parameters override these).
 VARIANT_DEFAULTS: dict[str, dict[str, str]] = {
@@ -97,13 +103,34 @@ EXPLAIN_ALL_PAIRS_MAX_ACTORS = 30
 EXPLAIN_TOP_OTHERS = 5
 # Receiving actors handled together when a single large scenario is split across threads.
 _ROW_BLOCK = 128
+
+
+def _default_threads() -> int:
+    """Threads for large batches: the usable cores (at most 4), or ``ALLEGIANCE_THREADS``; 1 in a
+    worker process of a pool (process pools and Dask workers already use every core)."""
+    import multiprocessing
+
+    requested = os.environ.get("ALLEGIANCE_THREADS", "").strip()
+    if requested.isdigit() and int(requested) > 0:
+        return int(requested)
+    if multiprocessing.parent_process() is not None:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
 #: Threads used for large batches (chunks of the batch are independent).
-THREADS = max(1, min(4, os.cpu_count() or 1))
+THREADS = _default_threads()
+# A batch is split across threads only when each thread gets at least this many items.
+_MIN_ITEMS_PER_THREAD = 32
+# Up to this many actors, voter prefix sums are a small matrix product (faster than cumsum).
+_MATMUL_PREFIX_MAX_ACTORS = 64
 # Up to this many actors, the voters left of each midpoint are counted by brute force (n³ booleans);
 # above it, by a binary search per batch item.
 _BRUTE_COUNT_MAX_ACTORS = 48
-# Up to this many actors, voter prefix sums are a small matrix product (faster than cumsum).
-_MATMUL_PREFIX_MAX_ACTORS = 64
 
 
 class ExpectedUtilityModel(Model):
@@ -142,6 +169,12 @@ class ExpectedUtilityModel(Model):
     distance_scale:
         What distances are divided by: ``"positions"`` (default, both variants) the range of the
         actors' initial positions; ``"scale"`` the issue's scale.
+    engine:
+        ``"auto"`` (default: the compiled Numba kernels of :mod:`allegiance.models.bdm_kernels`
+        for batched runs when Numba is installed and ``risk_reference="actors"``, else NumPy),
+        ``"numba"`` or ``"numpy"`` (the readable reference). Both give identical numbers. A single
+        unbatched run, which records events and the explanation, always uses NumPy; so does
+        ``risk_reference="positions"``, which has no compiled kernel.
 
     Example
     -------
@@ -170,6 +203,7 @@ class ExpectedUtilityModel(Model):
         risk_reference: str | None = None,
         median_statistic: str | None = None,
         distance_scale: str = "positions",
+        engine: str = "auto",
     ) -> None:
         self.rounds = check_number("rounds", rounds, low=0, integer=True)
         self.variant = check_choice("variant", variant, VARIANTS)
@@ -186,6 +220,9 @@ class ExpectedUtilityModel(Model):
             value = defaults[key] if value is None else value
             setattr(self, key, check_choice(key, value, allowed))
         self.distance_scale = check_choice("distance_scale", distance_scale, DISTANCE_SCALES)
+        self.engine = check_choice("engine", engine, ENGINES)
+        if self.engine == "numba" and _kernels() is None:
+            raise ParameterError("engine='numba' needs the numba package")
 
     # ------------------------------------------------------------------ public API
     def run(
@@ -232,14 +269,21 @@ class ExpectedUtilityModel(Model):
         mean = np.empty((size, self.rounds + 1))
         median = np.empty((size, self.rounds + 1))
         settings = self._settings()
-        step = max(1, _CHUNK_ELEMENTS // max(n * n, 1))
-        chunks = [slice(start, min(size, start + step)) for start in range(0, size, step)]
+        chunks = _chunks(size, n)
+
+        compiled = self._compiled(unbatched)
 
         def work(chunk: slice) -> dict[str, Any] | None:
-            traj, rsk, det = _simulate(
-                position[chunk], salience[chunk], capability[chunk], value_range[chunk],
-                self.rounds, settings, keep_details=unbatched,
-            )
+            if compiled:
+                traj, rsk, det = _simulate_compiled(
+                    position[chunk], salience[chunk], capability[chunk], value_range[chunk],
+                    self.rounds, settings,
+                )
+            else:
+                traj, rsk, det = _simulate(
+                    position[chunk], salience[chunk], capability[chunk], value_range[chunk],
+                    self.rounds, settings, keep_details=unbatched,
+                )
             trajectory[chunk] = traj
             risk[chunk] = rsk
             weight = capability[chunk] * salience[chunk]
@@ -297,6 +341,12 @@ class ExpectedUtilityModel(Model):
         )
 
     # ------------------------------------------------------------------ helpers
+    def _compiled(self, unbatched: bool) -> bool:
+        """Whether this run uses the compiled kernels (see ``engine``)."""
+        if self.engine == "numpy" or unbatched or self.risk_reference == "positions":
+            return False
+        return _kernels() is not None
+
     def _settings(self) -> dict[str, Any]:
         return {
             "q": self.q,
@@ -419,6 +469,29 @@ def _weighted_mean(trajectory: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- the vectorised core
+def _chunks(size: int, n: int) -> list[slice]:
+    """Equal slices of the batch of at most ``_CHUNK_ELEMENTS`` pair elements each, and at least
+    one per thread when the batch is large enough (``_MIN_ITEMS_PER_THREAD``), so that the
+    threads get equal shares of the work."""
+    if size == 0:
+        return []
+    step = max(1, _CHUNK_ELEMENTS // max(n * n, 1))
+    count = -(-size // step)
+    if THREADS > 1 and size >= THREADS * _MIN_ITEMS_PER_THREAD:
+        count = max(count, THREADS)
+    step = -(-size // count)
+    return [slice(start, min(size, start + step)) for start in range(0, size, step)]
+
+
+def _kernels():
+    """The compiled kernels module, or None when Numba is not installed."""
+    try:
+        from allegiance.models import bdm_kernels
+    except ImportError:  # pragma: no cover - numba missing
+        return None
+    return bdm_kernels
+
+
 def _midpoint_index(ordered: np.ndarray) -> np.ndarray:
     """Flat indices into the ``(B, n + 1, n)`` voter prefix sums used by :func:`_support`.
 
@@ -449,12 +522,7 @@ def _support(weighted_distance: np.ndarray, index: np.ndarray, below: np.ndarray
     or a suffix (x_p > x_q) of the voters: one cumulative sum over voters answers every pair in
     O(1), O(n²) in all instead of O(n³). ``index`` comes from :func:`_midpoint_index`.
     """
-    size, n, _ = weighted_distance.shape
-    if n <= _MATMUL_PREFIX_MAX_ACTORS:
-        cumulative = _prefix_matrix(n) @ weighted_distance
-    else:
-        cumulative = np.zeros((size, n + 1, n))
-        np.cumsum(weighted_distance, axis=1, out=cumulative[:, 1:])
+    cumulative = _voter_prefix_sums(weighted_distance)
     total = cumulative[:, -1, :]
     prefix = cumulative.reshape(-1).take(index)  # [b, p, q] = sum over voters below m_pq of wd_q
     gain = prefix - prefix.swapaxes(1, 2)  # sum over voters below the midpoint of (wd_q - wd_p)
@@ -463,6 +531,16 @@ def _support(weighted_distance: np.ndarray, index: np.ndarray, below: np.ndarray
     np.copyto(support, gain, where=below)  # ... and the prefix sums for x_p < x_q
     np.maximum(support, 0.0, out=support)
     return support
+
+
+def _voter_prefix_sums(weighted_distance: np.ndarray) -> np.ndarray:
+    """``(B, n + 1, n)``: row r sums voters 0 .. r-1 of ``weighted_distance[b, k, a]``."""
+    size, n, _ = weighted_distance.shape
+    if n <= _MATMUL_PREFIX_MAX_ACTORS:
+        return _prefix_matrix(n) @ weighted_distance
+    cumulative = np.zeros((size, n + 1, n))
+    np.cumsum(weighted_distance, axis=1, out=cumulative[:, 1:])
+    return cumulative
 
 
 _PREFIX_MATRICES: dict[int, np.ndarray] = {}
@@ -807,3 +885,62 @@ def _simulate(
             details["view_eu_challenged"] = np.zeros((n, n))
         details["view_position"] = position[0]
     return trajectory, risk, details
+
+
+def _simulate_compiled(
+    position: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    value_range: np.ndarray,
+    rounds: int,
+    settings: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray, None]:
+    """:func:`_simulate` with the Numba kernels (same numbers; no details, no positions-risk).
+
+    Each round is ``sort_round`` (compiled), the prefix sums of the unit votes
+    (:func:`_voter_prefix_sums`), ``risk_round`` (compiled), the powers of the round with
+    ``numpy.power`` exactly as :func:`_round` and :func:`_offers` compute them, the prefix sums of
+    the votes, then ``finish_round`` (compiled).
+    """
+    kernels = _kernels()
+    size, n = position.shape
+    trajectory = np.empty((size, rounds + 1, n))
+    trajectory[:, 0] = position
+    risk = np.ones((size, rounds, n))
+    if n < 2:
+        trajectory[:, 1:] = position[:, None, :]
+        return trajectory, risk, None
+    salience = np.ascontiguousarray(salience, dtype=float)
+    weight = capability * salience
+    value_range = np.ascontiguousarray(value_range, dtype=float)
+    pair = bool(settings["pair_denominator"])
+    rank = np.empty((size, n), dtype=np.intp)
+    counts = np.empty((size, n, n), dtype=np.intp)
+    below = np.empty((size, n, n), dtype=np.bool_)
+    distance_s = np.empty((size, n, n))
+    weight_s = np.empty((size, n))
+    unit_votes = np.empty((size, n, n))
+    risk_s = np.empty((size, n))
+    toward = np.empty((size, n, n))
+    spread = np.empty((size, n, n))
+    x = np.ascontiguousarray(position, dtype=float)
+    for t in range(rounds):
+        round_risk = risk[:, t]
+        kernels.sort_round(x, weight, value_range, rank, counts, below, distance_s, weight_s,
+                           unit_votes)
+        kernels.risk_round(x, salience, value_range, pair, rank, counts, below, distance_s,
+                           _voter_prefix_sums(unit_votes), risk_s, round_risk, toward, spread)
+        votes = np.power(distance_s, risk_s[:, :, None])
+        votes *= weight_s[:, :, None]
+        exponent = round_risk[:, :, None]
+        np.power(toward, exponent, out=toward)
+        np.power(spread, exponent, out=spread)
+        status_quo = 2.0 - 4.0 * np.power(0.5, round_risk)
+        new_position = np.empty((size, n))
+        kernels.finish_round(x, salience, _voter_prefix_sums(votes), rank, counts, below,
+                             toward, spread, status_quo, float(settings["q"]), pair,
+                             bool(settings["compromise_smallest_move"]),
+                             bool(settings["capitulation"]), new_position)
+        trajectory[:, t + 1] = new_position
+        x = new_position
+    return trajectory, risk, None
