@@ -367,6 +367,9 @@ def import_command(
     file: Annotated[str, typer.Argument(help="A peer file (BDM CSV, KTAB CSV/XML, decide).")],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write YAML here.")] = None,
     input_format: InputFormatOpt = None,
+    capability: Annotated[str, typer.Option(
+        "--capability", help="Data sets (DEU): capability option (equal, gdp, council-votes, "
+        "shapley-shubik).")] = "equal",
 ) -> None:
     """Read any importable file and write it as Allegiance YAML.
 
@@ -382,7 +385,8 @@ def import_command(
                      "with --output DIR")
             from allegiance.io.deu import write_dataset_yaml
 
-            written = write_dataset_yaml(load_dataset(path, name), output)
+            written = write_dataset_yaml(load_dataset(path, name, capability=capability),
+                                         output)
             console.print(f"wrote {len(written)} scenarios to {output}")
             return
     loaded = load(file, input_format=input_format)

@@ -297,6 +297,10 @@ def scenarios_from(parsed: DeuFile, capability: str = "equal") -> list[Scenario]
     from allegiance.validation.capability import capabilities, check_option, membership
 
     option = check_option(capability)
+    if option == "gdp" and not parsed.proxy:
+        raise ReadError([problem("--capability gdp needs the capability row (the second row, "
+                                 "one number per actor column), which this file lacks",
+                                 file=parsed.file, line=2)], source=parsed.file)
     members = membership(parsed)
     scenarios: list[Scenario] = []
     problems: list[Problem] = []
@@ -338,6 +342,8 @@ def scenarios_from(parsed: DeuFile, capability: str = "equal") -> list[Scenario]
             "description": f"DEU issue {issue_id} of proposal {meta['prnr']} ({meta['proc']}, "
                            f"Council {meta['counvte']}). {CITATION}",
             "metadata": {"dataset": "DEU", "file": Path(parsed.file).name, "capability": option},
+            "sources": [DEU_SOURCE, *([CAPABILITY_SOURCES[option]]
+                                      if option in CAPABILITY_SOURCES else [])],
             "issues": [{
                 "id": issue_id,
                 "name": f"{meta.get('prname') or meta['prnr']} issue {meta['isnrnmc']}",
@@ -350,9 +356,13 @@ def scenarios_from(parsed: DeuFile, capability: str = "equal") -> list[Scenario]
                     "id": actor,
                     "name": ACTOR_NAMES[actor],
                     "groups": ["institution" if actor in INSTITUTIONS else "member-state"],
-                    "capability": weights[actor],
-                    "issues": {issue_id: {"position": row.position[actor],
-                                          "salience": salience[actor] / 100.0}},
+                    "capability": _sourced(weights[actor], CAPABILITY_SOURCES.get(option)),
+                    "issues": {issue_id: {
+                        "position": _sourced(row.position[actor], DEU_SOURCE),
+                        "salience": _sourced(salience[actor] / 100.0, DEU_SOURCE,
+                                             "imputed: mean salience of the other actors"
+                                             if actor in imputed else ""),
+                    }},
                 }
                 for actor in parsed.actors if actor in row.position
             ],
@@ -368,6 +378,43 @@ def scenarios_from(parsed: DeuFile, capability: str = "equal") -> list[Scenario]
     if problems:
         raise ReadError(problems, source=parsed.file)
     return scenarios
+
+
+#: the source of every position and salience (expert interviews of the DEU project)
+DEU_SOURCE: dict[str, Any] = {
+    "id": "deu",
+    "title": "DEU data set: positions, saliences and outcomes from expert interviews",
+    "author": "Arregui & Perarnaud (2021); Thomson, Stokman, Achen & König (2006); Thomson et "
+              "al. (2012)",
+    "url": "https://doi.org/10.34810/data53",
+    "reliability": "B",
+    "credibility": 2,
+    "note": "Structured interviews with participants in the negotiations; one estimate per actor.",
+}
+#: the source of the capabilities, per capability option (``equal`` is an analyst assumption)
+CAPABILITY_SOURCES: dict[str, dict[str, Any]] = {
+    "gdp": {"id": "gdp-proxy", "title": "GDP-based capability proxy row of the DEU file",
+            "author": "third party (GitHub blksv/predictioneers_game)", "reliability": "C",
+            "credibility": 3, "note": "A proxy added to the data set by a third party."},
+    "council-votes": {"id": "treaty", "title": "Council voting weights under the Treaty of Nice",
+                      "reliability": "A", "credibility": 1,
+                      "note": "Commission and Parliament weights by procedure: see "
+                              "allegiance.validation.capability."},
+    "shapley-shubik": {"id": "treaty", "title": "Council voting weights of the treaties "
+                       "(Amsterdam, Nice) and the legislative procedures", "reliability": "A",
+                       "credibility": 1,
+                       "note": "Shapley–Shubik power in the procedure's voting game (Thomson et "
+                               "al. 2006; Achen 2006)."},
+}
+
+
+def _sourced(value: float, source: dict[str, Any] | None, note: str = "") -> Any:
+    if source is None:
+        return value
+    estimate: dict[str, Any] = {"value": value, "sources": [source["id"]]}
+    if note:
+        estimate["note"] = note
+    return estimate
 
 
 def _int_or_text(text: str) -> int | str:
@@ -424,6 +471,11 @@ def read(path: Path, text: str) -> Scenario:
                              "`allegiance backtest FILE`", file=str(path))], source=str(path))
 
 
+def write(scenario: Scenario) -> str:
+    """Writing the DEU format is not supported (it is a data set, not a scenario format)."""
+    raise ValueError("exporting to the DEU format is not supported; export to yaml instead")
+
+
 __all__ = [
     "ACTOR_NAMES",
     "CITATION",
@@ -435,5 +487,6 @@ __all__ = [
     "read_dataset",
     "read_dataset_text",
     "scenarios_from",
+    "write",
     "write_dataset_yaml",
 ]
