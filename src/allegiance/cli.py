@@ -124,7 +124,9 @@ def forecast_command(
         result = forecast(loaded, model, as_of=as_of, scenario_variant=scenario_variant, seed=seed,
                           **params)
     if output_format is OutputFormat.json:
-        write_output(result.to_json(), output)
+        # indented for a person at a terminal; compact (much faster to write) for files and pipes
+        write_output(result.to_json(indent=2 if output is None and sys.stdout.isatty() else None),
+                     output)
     elif output_format is OutputFormat.csv:
         write_output(result.to_csv(), output)
     else:

@@ -86,7 +86,7 @@ class Forecast:
         return self.result.explain
 
     def _position_map(self, matrix: np.ndarray) -> dict[str, dict[str, float]]:
-        present = self.scenario.to_arrays().present
+        present = self._present()
         return {
             actor: {
                 issue: float(matrix[a, k])
@@ -95,6 +95,11 @@ class Forecast:
             }
             for a, actor in enumerate(self.scenario.actor_ids)
         }
+
+    def _present(self) -> np.ndarray:
+        if "present" not in self.meta:
+            self.meta["present"] = self.scenario.to_arrays().present
+        return self.meta["present"]
 
     # -------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -131,6 +136,7 @@ class Forecast:
         })
 
     def to_json(self, indent: int | None = 2) -> str:
+        """The forecast as JSON (``indent=None``: compact, and several times faster to write)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def to_csv(self) -> str:
