@@ -32,23 +32,29 @@ from allegiance.version import __version__
 SCHEMA_VERSION = 1
 
 
-def _number(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def jsonable(value: Any) -> Any:
-    """Plain JSON-able Python values from NumPy scalars/arrays and nested containers."""
+    """Plain JSON-able Python values from NumPy scalars/arrays and nested containers; non-finite
+    floats become None (JSON has no NaN)."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    return _number(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    return value
 
 
 @dataclass
