@@ -57,7 +57,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from allegiance.io.bdm_csv import (
+from allegiance.io.errors import ReadError, problem
+from allegiance.io.tabular import (
     MAX_ROWS,
     Cell,
     Collector,
@@ -68,7 +69,6 @@ from allegiance.io.bdm_csv import (
     split_row,
     text_lines,
 )
-from allegiance.io.errors import ReadError, problem
 from allegiance.scenario.model import Scenario
 
 #: row tag -> names of its fields after the tag (the last one takes any surplus fields)

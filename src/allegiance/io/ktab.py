@@ -48,7 +48,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from allegiance.io.bdm_csv import (
+from allegiance.io.errors import ReadError, problem
+from allegiance.io.tabular import (
     MAX_ROWS,
     Cell,
     Collector,
@@ -60,7 +61,6 @@ from allegiance.io.bdm_csv import (
     text_lines,
     unique_slugs,
 )
-from allegiance.io.errors import ReadError, problem
 from allegiance.scenario.model import Issue, Scenario
 
 

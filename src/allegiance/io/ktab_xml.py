@@ -50,7 +50,9 @@ from typing import Any
 from xml.parsers import expat
 from xml.sax.saxutils import escape
 
-from allegiance.io.bdm_csv import (
+from allegiance.io.errors import ReadError, problem
+from allegiance.io.ktab import ktab_matrix
+from allegiance.io.tabular import (
     MAX_ROWS,
     Cell,
     Collector,
@@ -60,8 +62,6 @@ from allegiance.io.bdm_csv import (
     slugify,
     unique_slugs,
 )
-from allegiance.io.errors import ReadError, problem
-from allegiance.io.ktab import ktab_matrix
 from allegiance.scenario.model import Scenario
 
 #: KTAB's XML element -> (our snake_case key, KTAB's allowed values, KTAB's default)
