@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +116,10 @@ MIN_SIGNIFICANT_GAIN = 1e-5
 POSITION_TOLERANCE = 1e-3
 #: elements per chunk of the O(n³) challenge search (keeps memory O(n²))
 CHUNK_ELEMENTS = 1 << 19
+#: engine="auto" loads the compiled kernels for jobs of at least this many runs × actors³
+COMPILED_WORK = 1 << 24
+#: elements per block of the challenge matrices' third-party terms (fits a core's cache)
+CACHE_BLOCK = 1 << 16
 
 
 # ----------------------------------------------------------------------------- small formulas
@@ -253,8 +258,11 @@ class SpatialModel(Model):
         Keep every turn's matrices in ``extra["turns"]`` (utilities, perspectives, estimates,
         bargains, queues); off by default so that the fast path does not pay for them.
     engine:
-        "auto" (default: the compiled Numba kernels when Numba is installed and nothing is
-        recorded, else NumPy), "numba" or "numpy". Both give the same numbers.
+        "auto" (default), "numba" or "numpy"; both engines give the same numbers (equal to
+        rounding). "auto" uses the compiled Numba kernels when Numba is installed, nothing is
+        recorded, and either they are already loaded in this process or the job (runs ×
+        actors³) is at least ``COMPILED_WORK`` (2²⁴, about 256 actors for one run): loading
+        them takes about half a second, more than NumPy needs for smaller jobs.
     """
 
     name = "smp"
@@ -316,8 +324,10 @@ class SpatialModel(Model):
         rng = as_generator(random_state)
         batch = arrays.batch_shape
         if not batch:
-            return self._run_one(arrays, rng, detailed=True)
-        runs = [self._run_one(arrays.take(index), rng, detailed=False)
+            return self._run_one(arrays, rng, detailed=True,
+                                 kernels=self._choose_kernels(arrays.n_actors, 1, self.record))
+        kernels = self._choose_kernels(arrays.n_actors, int(np.prod(batch)), False)
+        runs = [self._run_one(arrays.take(index), rng, detailed=False, kernels=kernels)
                 for index in np.ndindex(*batch)]
         length = max(r.positions.shape[0] for r in runs)
         positions = np.empty((*batch, length, arrays.n_actors, arrays.n_issues))
@@ -402,16 +412,29 @@ class SpatialModel(Model):
             return None
         return matrix
 
+    def _choose_kernels(self, n_actors: int, n_runs: int, record: bool):
+        """The compiled kernels module to use, or None for the NumPy engine.
+
+        ``engine="auto"`` uses the kernels when they are already loaded in this process, or
+        when the job (runs × actors³) is at least :data:`COMPILED_WORK`: loading them costs
+        about half a second once per process, more than the NumPy engine needs for a smaller
+        job. Recording every matrix needs the NumPy engine.
+        """
+        if self.engine == "numpy" or record:
+            return None
+        if self.engine == "auto" and n_runs * n_actors ** 3 < COMPILED_WORK:
+            loaded = sys.modules.get(f"{__package__}.smp_kernels")
+            if loaded is None or not loaded.run.signatures:
+                return None
+        return _kernels()
+
     def _run_one(self, arrays: ScenarioArrays, rng: np.random.Generator,
-                 detailed: bool) -> ModelResult:
+                 detailed: bool, kernels=None) -> ModelResult:
         position, salience, cap, low, span = self._prepare(arrays)
         accommodation = self._accommodation_matrix(arrays.actor_ids)
         n = len(cap)
         uniforms = (rng.random((self.max_turns, n)) if self.state_transitions == "Stochastic"
                     else np.zeros((0, n)))
-        kernels = None
-        if self.engine != "numpy" and not (self.record and detailed):
-            kernels = _kernels()
         if kernels is not None:
             run = self._run_compiled(kernels, position, salience, cap, accommodation, uniforms)
         else:
@@ -640,14 +663,112 @@ class SpatialModel(Model):
             gain[sl] = ((1 - s_j) * victory + s_j * contest) - (uki + ukj)
         return prob, gain
 
+    def challenge_matrices(self, state, salience, cap):
+        """Every actor's own estimate of every challenge it could make: ``(prob, gain)``,
+        ``prob[i, j]`` the probability that i beats j and ``gain[i, j]`` i's expected gain
+        from challenging j, as i sees them (the diagonal holds 0 and −inf).
+
+        The numbers of :meth:`estimates` with ``h = k = i`` (equal to rounding), computed
+        faster: whatever depends on one pair only is an ``(n, n)`` matrix computed once, and the
+        third parties' ``(i, j, n)`` terms (:meth:`_third_party_votes`) are worked through in
+        cache-sized blocks.
+        """
+        d, risk = state["distance"], state["risk"]
+        rule = self.voting_rule
+        s_sum = salience.sum(axis=-1)
+        weight = s_sum * cap
+        est = estimated_risk(risk[:, None], risk[None, :], self.big_r_adjust)  # est[h, a]
+        diag = np.diagonal(d)
+        u_ii = utility(diag, np.diagonal(est))  # i's utility for its own position
+        u_ij = utility(d, np.diagonal(est)[:, None])  # ... and for j's
+        # i's estimates of actor n's utility for i's position and for n's own (n = j included)
+        u_ni = utility(d.T, est)
+        u_nn = utility(diag[None, :], est)
+        contrib_i = vote(rule, weight[:, None], u_ii[:, None] - u_ij)
+        contrib_j = vote(rule, weight[None, :], u_ni - u_nn)
+        c_ij = (1e-10 + np.maximum(contrib_i, 0.0)) + np.maximum(contrib_j, 0.0)
+        c_ji = (1e-10 - np.minimum(contrib_i, 0.0)) - np.minimum(contrib_j, 0.0)
+        if self.third_party_commit == "SemiCommit":
+            third_for, third_against = self._third_party_votes(d, est, weight, u_ni, u_nn,
+                                                               c_ij, c_ji)
+            c_ij = c_ij + third_for
+            c_ji = c_ji - third_against
+        # NoCommit and FullCommit: a third party expects the same whichever side it joins, so
+        # its vote is zero
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_ij = c_ij / (c_ij + c_ji)
+            p_ji = c_ji / (c_ij + c_ji)
+        s_j = s_sum[None, :]
+        victory = u_ii[:, None] + u_ii[:, None]
+        contest = p_ij * victory + p_ji * (u_ij + u_ij)
+        gain = ((1 - s_j) * victory + s_j * contest) - (u_ii[:, None] + u_ij)
+        np.fill_diagonal(gain, -np.inf)
+        np.fill_diagonal(p_ij, 0.0)
+        return p_ij, gain
+
+    def _third_party_votes(self, d, est, weight, u_ni, u_nn, c_ij, c_ji):
+        """Sums over third parties n (n ≠ i, j) of the positive and negative SemiCommit votes
+        in i's challenge of j, as i estimates them: ``(Σ max(v, 0), Σ min(v, 0))``, each
+        ``(n, n)``.
+
+        n first sides with i or j by its own utilities (``vote(u_ni − u_nj)``), which gives the
+        odds ``p_in`` of i winning with n's help; it then votes by how much better it expects
+        to do by committing to i's side than to j's:
+        ``p_in (u_nn − u_ni) + (1 − p_in)(u_nj − u_nn)`` (a committed third party keeps its
+        own position when its side wins and takes the winner's otherwise).
+        """
+        n = d.shape[0]
+        rule = self.voting_rule
+        prop = rule == "Prop"
+        d_jn = np.ascontiguousarray(d.T)  # d[n, j] laid out [j, n]
+        # u_nj = utility(d[n, j], est[i, n]) = keep[j, n] + slope[j, n] · est[i, n]
+        keep = 1.0 - d_jn
+        slope = np.where(d_jn <= 1.0, keep * d_jn, keep)
+        a_in = u_nn - u_ni  # gain for n when i wins and n keeps its own position
+        c_sum = c_ij + c_ji
+        w_n = weight[None, None, :]
+        block = max(1, CACHE_BLOCK // max(n * n, 1))
+        buffers = np.empty((3, min(n, block) * n * n))
+        third_for = np.empty((n, n))
+        third_against = np.empty((n, n))
+        rows = np.arange(n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for start in range(0, n, block):
+                sl = slice(start, min(n, start + block))
+                shape = (sl.stop - start, n, n)
+                b_jn, vote_n, p_in = (buf[:np.prod(shape)].reshape(shape) for buf in buffers)
+                a = a_in[sl, None, :]
+                # b_jn = u_nj − u_nn: gain for n when j wins and n keeps its own position
+                np.multiply(slope[None], est[sl, None, :], out=b_jn)
+                b_jn += keep[None]
+                b_jn -= u_nn[sl, None, :]
+                # n's vote between i and j: u_ni − u_nj = −(a + b)
+                np.add(a, b_jn, out=vote_n)
+                if prop:
+                    vote_n *= -w_n
+                else:
+                    vote_n = vote(rule, w_n, np.negative(vote_n, out=vote_n))
+                np.maximum(vote_n, 0.0, out=p_in)
+                p_in += c_ij[sl, :, None]
+                np.abs(vote_n, out=vote_n)
+                vote_n += c_sum[sl, :, None]
+                p_in /= vote_n
+                # n's preference for committing to i: b + p_in (a − b)
+                commit = np.subtract(a, b_jn, out=vote_n)
+                commit *= p_in
+                commit += b_jn
+                v = np.multiply(w_n, commit, out=commit) if prop else vote(rule, w_n, commit)
+                v[rows[sl] - start, :, rows[sl]] = 0.0  # i is no third party
+                v[:, rows, rows] = 0.0  # nor is j
+                total = v.sum(axis=-1)
+                size = np.abs(v, out=v).sum(axis=-1)
+                third_for[sl] = (total + size) / 2.0
+                third_against[sl] = (total - size) / 2.0
+        return third_for, third_against
+
     def _turn(self, state, ideal, position, salience, cap, draws, record: bool) -> _Turn:
         n = len(cap)
-        ii, jj = np.nonzero(~np.eye(n, dtype=bool))
-        prob, gain = self.estimates(state, salience, cap, ii, ii, ii, jj)
-        gain_m = np.full((n, n), -np.inf)
-        gain_m[ii, jj] = gain
-        prob_m = np.zeros((n, n))
-        prob_m[ii, jj] = prob
+        prob_m, gain_m = self.challenge_matrices(state, salience, cap)
         best = np.argmax(gain_m, axis=1)
         best_gain = gain_m[np.arange(n), best]
         has = best_gain > MIN_SIGNIFICANT_GAIN

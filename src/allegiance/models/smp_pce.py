@@ -37,8 +37,8 @@ BIG_R_RANGES = ("Min", "Mid", "Max")
 
 #: floor added to every coalition strength so that no contest is 0 : 0
 MIN_COALITION = 1e-8
-#: chunk size (elements) for the O(voters × options²) coalition sums
-CHUNK = 1 << 21
+#: block size (elements) for the O(voters × options²) coalition sums (fits a core's cache)
+CHUNK = 1 << 16
 
 
 def vote(rule: str, weight, du):
@@ -79,17 +79,22 @@ def coalitions(utility: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray
     utility = np.asarray(utility, dtype=float)
     weight = np.asarray(weight, dtype=float)
     *batch, n_voters, n_options = utility.shape
-    positive = np.zeros((*batch, n_options, n_options))
-    negative = None if is_antisymmetric(rule) else np.zeros_like(positive)
-    per_voter = max(1, n_options * n_options * max(1, int(np.prod(batch, dtype=int))))
-    step = max(1, CHUNK // per_voter)
-    for start in range(0, n_voters, step):
-        u = utility[..., start:start + step, :]
-        w = weight[..., start:start + step, None, None]
-        votes = vote(rule, w, u[..., :, :, None] - u[..., :, None, :])  # (..., k, a, b)
-        positive += np.maximum(votes, 0.0).sum(axis=-3)
+    u_t = np.swapaxes(utility, -1, -2)  # (..., option, voter): sums run over the last axis
+    w = weight[..., None, None, :]
+    positive = np.empty((*batch, n_options, n_options))
+    negative = None if is_antisymmetric(rule) else np.empty_like(positive)
+    per_option = n_options * n_voters * max(1, int(np.prod(batch, dtype=int)))
+    step = max(1, CHUNK // per_option)
+    for start in range(0, n_options, step):
+        sl = slice(start, start + step)
+        votes = u_t[..., sl, None, :] - u_t[..., None, :, :]  # (..., a, b, voter)
+        if rule == "Prop":
+            votes *= w
+        else:
+            votes = vote(rule, w, votes)
         if negative is not None:
-            negative -= np.minimum(votes, 0.0).sum(axis=-3)
+            negative[..., sl, :] = -np.minimum(votes, 0.0).sum(axis=-1)
+        positive[..., sl, :] = np.maximum(votes, 0.0, out=votes).sum(axis=-1)
     idx = np.arange(n_options)
     lower = idx[:, None] > idx[None, :]
     if negative is None:
