@@ -1,9 +1,10 @@
 """Benchmark of the Spatial Model of Politics ("smp").
 
-Prints a table of model times (in process, after import and a warm-up run that loads the
-compiled kernels; median of 3) for KTAB's inputs dummyData_6Dim (27 actors, 6 issues) and
-dummyData-a040 (40 actors, 1 issue), a generated 80-actor input "a080", the whole
-``allegiance forecast`` process on a080, and a scaling table (one turn, n = 10 … 1,000).
+Prints a table of model times (in process, after import; median of 3) with the compiled engine
+(after a warm-up run that loads its kernels) and the NumPy engine for KTAB's inputs
+dummyData_6Dim (27 actors, 6 issues) and dummyData-a040 (40 actors, 1 issue) and a generated
+80-actor input "a080"; the whole ``allegiance forecast`` process on a080; and a scaling table
+(one turn, n = 10 … 1,000, both engines).
 
 a080 is not shipped with KTAB; it is generated the way a040 looks: influence uniform in
 [0.40, 1.75], position uniform in [40, 80], salience uniform in [25, 78] (percent), two decimals,
@@ -80,10 +81,15 @@ def main() -> None:
     args = parser.parse_args()
     from allegiance.models.smp import SpatialModel
 
-    model = SpatialModel()
-    model.run(synthetic(12, 2))  # warm-up: loads (or compiles) the kernels
-    print("| case | actors × issues | turns | model time (wall) | CPU time | target |")
-    print("|---|---|---|---|---|---|")
+    compiled = SpatialModel(engine="numba")
+    compiled.run(synthetic(12, 2))  # warm-up: loads (or compiles) the kernels
+    plain = SpatialModel(engine="numpy")
+    print("Model time in process (median of 3; the compiled engine after a warm-up that loads "
+          "its kernels):")
+    print()
+    print("| case | actors × issues | turns | compiled engine (wall) | CPU time | NumPy engine "
+          "(wall) | target |")
+    print("|---|---|---|---|---|---|---|")
     rows = [("dummyData_6Dim", lambda: load("dummyData_6Dim"), "≤ 15 ms"),
             ("dummyData-a040", lambda: load("dummyData-a040"), "≤ 30 ms"),
             ("a080 (generated)", lambda: synthetic(80, 1, seed=80), "≤ 0.35 s")]
@@ -92,9 +98,18 @@ def main() -> None:
         arrays = make()
         if label.startswith("a080"):
             a080 = arrays
-        seconds, cpu, result = median_time(lambda arrays=arrays: model.run(arrays))
+        seconds, cpu, result = median_time(lambda arrays=arrays: compiled.run(arrays))
+        numpy_seconds, _, numpy_result = median_time(lambda arrays=arrays: plain.run(arrays))
+        assert np.allclose(result.positions, numpy_result.positions, atol=1e-9)
         print(f"| {label} | {arrays.n_actors} × {arrays.n_issues} | {int(result.n_rounds)} | "
-              f"{seconds * 1000:.1f} ms | {cpu * 1000:.1f} ms | {target} |")
+              f"{seconds * 1000:.1f} ms | {cpu * 1000:.1f} ms | {numpy_seconds * 1000:.1f} ms | "
+              f"{target} |")
+    print()
+    print("Whole process (`allegiance forecast`, default engine: NumPy for a job this small, "
+          "since loading the compiled kernels costs about 0.5 s):")
+    print()
+    print("| case | actors × issues | wall | CPU time | target |")
+    print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "dummyData-a080.csv"
         write_ktab_csv(a080, path)
@@ -106,24 +121,28 @@ def main() -> None:
                                                            capture_output=True))
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (children.ru_utime + children.ru_stime) / 4  # 4 runs of the process
-        print(f"| `allegiance forecast` process, a080 | 80 × 1 | | {seconds:.2f} s | "
+        print(f"| `allegiance forecast` process, a080 | 80 × 1 | {seconds:.2f} s | "
               f"{cpu:.2f} s | ≤ 0.7 s |")
     print()
     print("Scaling (one turn: assessment, challenge search, bargains, resolution, and the "
           "next state's assessment):")
     print()
-    print("| n actors | issues | one turn (wall) | CPU time | peak RSS |")
-    print("|---|---|---|---|---|")
+    print("| n actors | issues | one turn, compiled (wall) | CPU time | one turn, NumPy (wall) | "
+          "peak RSS |")
+    print("|---|---|---|---|---|---|")
     sizes = [10, 40, 80, 160, 320] + ([] if args.quick else [1000])
-    one_turn = SpatialModel(max_turns=1)
+    one_turn = SpatialModel(max_turns=1, engine="numba")
+    one_turn_numpy = SpatialModel(max_turns=1, engine="numpy")
     for n in sizes:
         arrays = synthetic(n, 3)
         repeat = 3 if n <= 320 else 1
         seconds, cpu, _ = median_time(lambda arrays=arrays: one_turn.run(arrays),
                                       repeat=repeat)
+        numpy_seconds, _, _ = median_time(lambda arrays=arrays: one_turn_numpy.run(arrays),
+                                          repeat=repeat)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"| {n} | 3 | {seconds:.3f} s | {cpu:.3f} s | {rss:.0f} MB |")
-
+        print(f"| {n} | 3 | {seconds:.3f} s | {cpu:.3f} s | {numpy_seconds:.3f} s | "
+              f"{rss:.0f} MB |")
 
 if __name__ == "__main__":
     main()

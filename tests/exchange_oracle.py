@@ -184,10 +184,10 @@ class OracleRound:
             side.nbs0 = self.view(e, side, side.position)
             side.nbs1 = self.view(e, side, side.y)
             before, after = side.target - side.nbs0, side.target - side.nbs1
-            if abs(before) <= EDGE:
-                cross = abs(after) > EDGE
-            else:
-                cross = not ((before >= 0 and after >= 0) or (before <= 0 and after <= 0))
+            # only a move carrying the outcome from one side of the demander's position to the
+            # other is shortened; an outcome already at that position may move on
+            cross = abs(before) > EDGE and not (
+                (before >= 0 and after >= 0) or (before <= 0 and after <= 0))
             if not cross:
                 continue
             shift = abs(before)

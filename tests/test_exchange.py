@@ -1,6 +1,6 @@
 """Tests of the exchange model: parameters, invariants, the loop oracle, and the reference numbers
-produced by running decide-exchange-model itself (tests/data/exchange_decide_reference.json; how
-they were made: tests/data/exchange_reference.md)."""
+produced by running decide-exchange-model itself (tests/data/exchange_decide_reference.json and
+exchange_decide_exact_edge.json; how they were made: tests/data/exchange_reference.md)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from allegiance.scenario.arrays import ScenarioArrays
 
 SHARED = Path(__file__).parents[2] / "shared" / "reference" / "decide"
 REFERENCE = Path(__file__).parent / "data" / "exchange_decide_reference.json"
+EXACT_EDGE = Path(__file__).parent / "data" / "exchange_decide_exact_edge.json"
 needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"reference inputs not present at {SHARED} (GPL data, not shipped)"
 )
@@ -43,9 +44,12 @@ def scenario(n_actors: int, n_issues: int, seed: int, absent: float = 0.0) -> Sc
 
 @pytest.fixture(scope="module")
 def reference():
-    if not REFERENCE.exists():
-        pytest.skip("reference numbers missing")
     return json.loads(REFERENCE.read_text())
+
+
+@pytest.fixture(scope="module")
+def exact_edge():
+    return json.loads(EXACT_EDGE.read_text())
 
 
 # ---------------------------------------------------------------- parameters
@@ -226,71 +230,79 @@ def test_first_round_exchanges_match_reference(name, reference):
             assert first["moveJ"][k] == pytest.approx(j_move, abs=1e-8)
 
 
-@needs_shared
-@pytest.mark.parametrize("name", ["sample_data.txt", "cop21.csv"])
-def test_deterministic_rounds_match_reference(name, reference):
-    """With the deterministic tie rule on both sides, the same exchanges are realised in the same
-    order with the same terms, and the voting outcomes agree, for the rounds listed in
-    ``exact_rounds``. Later rounds can part where the reference's 28-digit decimal rounding
-    decides whether an outcome sitting exactly on a demander's position may be pushed past it
-    (see docs/models/exchange.md); there the outcomes must stay within ``later_tolerance``."""
-    arrays = read_decide_file(SHARED / name)
-    data = reference["data"][name]
-    exact = reference["exact_rounds"][name]
-    model = ExchangeModel(rounds=len(data["deterministic"]), tie_break="first")
-    _, records = model.simulate(arrays, np.random.default_rng(0))
+def _assert_rounds_equal(records, rounds, arrays):
+    """Realised exchanges (who, which issues, gain, voting positions) and voting outcomes of
+    ``records`` equal the reference's ``rounds``."""
     low, span = arrays.scale_low, arrays.scale_high - arrays.scale_low
-    for r in range(exact):
-        expected = data["deterministic"][r]
+    for r, expected in enumerate(rounds):
         mine = _rows(records[r], arrays)
-        assert len(mine) == len(expected["realized"])
+        assert len(mine) == len(expected["realized"]), f"round {r + 1}"
         for got, want in zip(mine, expected["realized"], strict=True):
-            assert got[:4] == tuple(want[:4])
+            assert got[:4] == tuple(want[:4]), f"round {r + 1}"
             assert got[4] == pytest.approx(want[4], rel=1e-8, abs=1e-12)
             assert got[5] == pytest.approx(want[8], abs=1e-7)
             assert got[6] == pytest.approx(want[9], abs=1e-7)
         outcome = records[r].voting_outcome * span / 100 + low
         want = np.array([expected["voting_outcome"][k] for k in arrays.issue_ids])
         np.testing.assert_allclose(outcome, want, atol=1e-8)
-    tolerance = reference["later_tolerance"][name]
-    if tolerance is not None:
-        for r in range(exact, len(records)):
-            outcome = records[r].voting_outcome * span / 100 + low
-            want = np.array([data["deterministic"][r]["voting_outcome"][k]
-                             for k in arrays.issue_ids])
-            np.testing.assert_allclose(outcome, want, atol=tolerance)
 
 
 @needs_shared
-def test_random_tie_breaks_agree_with_reference_distribution(reference):
-    """Distribution of the final (round 10) voting outcome over repetitions with random
-    tie-breaks, against 200 seeded repetitions of the reference as shipped (its own coin).
+@pytest.mark.parametrize("name", ["sample_data.txt", "cop21.csv"])
+def test_deterministic_rounds_match_reference_with_exact_edge(name, exact_edge):
+    """With the same deterministic tie rule on both sides, all 10 rounds are identical to the
+    reference run with exact arithmetic at a demander's position (its expected outcome snapped
+    onto that position when within 1e-12): the same exchanges in the same order, with the same
+    gains and voting positions, and the same voting outcomes."""
+    arrays = read_decide_file(SHARED / name)
+    rounds = exact_edge["data"][name]["deterministic"]
+    _, records = ExchangeModel(rounds=len(rounds), tie_break="first").simulate(
+        arrays, np.random.default_rng(0))
+    _assert_rounds_equal(records, rounds, arrays)
 
-    Criterion (per issue): the means differ by at most 0.85 pooled standard deviations, and the
-    standard deviations by at most a factor 1.5. A two-sample Kolmogorov-Smirnov test
-    (scipy.stats.ks_2samp) does *not* accept equality at the 1 % level on most issues: under random
-    tie paths the reference often meets an expected outcome sitting exactly on a demander's
-    position, where its 28-digit decimal rounding decides whether the outcome may be pushed past
-    it; Allegiance never lets it (docs/models/exchange.md). The KS statistics are reported in the
-    assertion messages and in bench/README.md.
-    """
+
+@needs_shared
+@pytest.mark.parametrize("name", ["sample_data.txt", "cop21.csv"])
+def test_deterministic_rounds_match_reference_as_shipped(name, reference):
+    """Against the reference as shipped, the leading ``exact_rounds`` rounds are identical; the
+    first difference is an expected outcome sitting exactly on a demander's position, where the
+    sign of the reference's 28-digit rounding residual (about 1e-26) decides whether it may move
+    on (docs/models/exchange.md)."""
+    arrays = read_decide_file(SHARED / name)
+    exact = reference["exact_rounds"][name]
+    rounds = reference["data"][name]["deterministic"][:exact]
+    _, records = ExchangeModel(rounds=exact, tie_break="first").simulate(
+        arrays, np.random.default_rng(0))
+    _assert_rounds_equal(records, rounds, arrays)
+
+
+#: repetitions of Allegiance's model in the distribution test (the reference's are in the file)
+OWN_REPETITIONS = {"sample_data.txt": 100, "cop21.csv": 40}
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["sample_data.txt", "cop21.csv"])
+def test_random_tie_breaks_agree_with_reference_distribution(name, exact_edge):
+    """Distribution of the final (round 10) voting outcome under random tie-breaks, against the
+    reference's own coin (Python ``random`` seeded 1000, 1001, ...; 200 runs of the sample data,
+    60 of COP21) with exact arithmetic at a demander's position.
+
+    Test: a two-sample Kolmogorov-Smirnov test (``scipy.stats.ks_2samp``) per issue; equality
+    must not be rejected at the 1 % level on any issue. Against the reference as shipped, whose
+    rounding residual also decides some of those edge cases, the distributions differ (see
+    docs/models/exchange.md for the figures)."""
     from scipy.stats import ks_2samp
 
-    name = "sample_data.txt"
     arrays = read_decide_file(SHARED / name)
-    theirs = reference["data"][name]["repetitions"]["final_voting_outcome"]
+    theirs = exact_edge["data"][name]["repetitions"]["final_voting_outcome"]
     theirs = np.array([[row[k] for k in arrays.issue_ids] for row in theirs])
-    model = ExchangeModel(rounds=10, repetitions=100)
+    model = ExchangeModel(rounds=10, repetitions=OWN_REPETITIONS[name])
     mine = model.run(arrays, random_state=20240601).extra["outcome_repetitions"]
     assert mine.std(axis=0).max() > 0.1, "random tie-breaks must spread the outcomes"
     for k in range(arrays.n_issues):
         ks = ks_2samp(mine[:, k], theirs[:, k])
-        sd_mine, sd_theirs = mine[:, k].std(), theirs[:, k].std()
-        pooled = np.sqrt((sd_mine**2 + sd_theirs**2) / 2)
-        message = (arrays.issue_ids[k], mine[:, k].mean(), theirs[:, k].mean(), sd_mine,
-                   sd_theirs, ks)
-        assert abs(mine[:, k].mean() - theirs[:, k].mean()) <= 0.85 * pooled, message
-        assert 1 / 1.5 <= sd_mine / sd_theirs <= 1.5, message
+        assert ks.pvalue >= 0.01, (arrays.issue_ids[k], mine[:, k].mean(), theirs[:, k].mean(),
+                                   mine[:, k].std(), theirs[:, k].std(), ks)
 
 
 @needs_shared

@@ -13,10 +13,17 @@ environment (its command line fails headless as shipped), on the reference input
 3. ``repetitions``: the unmodified reference (its own coin, Python ``random`` seeded 1000, 1001,
    ...) repeated, final voting outcome per issue after 10 rounds, to compare distributions.
 
+With ``--exact-edge`` (written to ``exchange_decide_exact_edge.json``), the reference's
+expected outcome is snapped onto a demander's position when it lies within 1e-12 of it, so that
+an outcome sitting exactly on that position is treated as exact arithmetic treats it, rather than
+by the sign of a 28-digit rounding residual (see ``docs/models/exchange.md``). Nothing else of the
+reference changes.
+
 Usage (outside the Allegiance checkout):
     python3.11 -m venv decide-env && decide-env/bin/pip install decide-exchange-model==2022.1.28
     MPLBACKEND=Agg QT_QPA_PLATFORM=offscreen decide-env/bin/python exchange_make_reference.py \
-        ../shared/reference/decide out.json [repetitions_sample] [repetitions_cop21]
+        ../shared/reference/decide out.json [repetitions_sample] [repetitions_cop21] \
+        [--exact-edge] [--only FILE]
 """
 
 import json
@@ -32,6 +39,15 @@ from decide.model import base, equalgain
 
 ORIGINAL_HIGHEST_GAIN = equalgain.EqualGainModel.highest_gain
 ORIGINAL_ADD_EXCHANGE = base.AbstractModel.add_exchange
+ORIGINAL_ADJUST_NBS = base.AbstractExchangeActor.adjust_nbs
+
+
+def exact_edge_adjust_nbs(self, position):
+    """The outcome seen by this exchange actor, snapped onto the demander's position when it lies
+    within 1e-12 of it (exact arithmetic instead of the sign of a rounding residual)."""
+    value = ORIGINAL_ADJUST_NBS(self, position)
+    target = self.opposite_actor.demand.position
+    return target if abs(value - target) < Decimal("1e-12") else value
 
 
 def numbered_add_exchange(self, *args, **kwargs):
@@ -106,11 +122,20 @@ def run(path, rounds, seed, detail):
 
 
 def main():
-    folder, out = Path(sys.argv[1]), Path(sys.argv[2])
-    reps = {"sample_data.txt": int(sys.argv[3]) if len(sys.argv) > 3 else 200,
-            "cop21.csv": int(sys.argv[4]) if len(sys.argv) > 4 else 100}
-    result = {"source": "decide-exchange-model==2022.1.28 (library API), Python 3.11", "data": {}}
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+    args = [a for a in args if a != only]
+    folder, out = Path(args[0]), Path(args[1])
+    reps = {"sample_data.txt": int(args[2]) if len(args) > 2 else 200,
+            "cop21.csv": int(args[3]) if len(args) > 3 else 100}
+    source = "decide-exchange-model==2022.1.28 (library API), Python 3.11"
+    if "--exact-edge" in sys.argv:
+        base.AbstractExchangeActor.adjust_nbs = exact_edge_adjust_nbs
+        source += "; outcome snapped onto a demander's position within 1e-12 (exact edge)"
+    result = {"source": source, "data": {}}
     for name in ("sample_data.txt", "cop21.csv"):
+        if only and name != only:
+            continue
         path = folder / name
         entry = {}
         # 1 + 2: deterministic tie rule

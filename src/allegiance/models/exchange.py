@@ -344,9 +344,10 @@ class _Round:
         before, after = target - nbs0, target - nbs1
         above = (before >= 0) & (after >= 0)
         below = (before <= 0) & (after <= 0)
-        # an outcome already at the demander's position (to rounding) may not be pushed past it
-        at_target = np.abs(before) <= _EDGE
-        cross = np.where(at_target, np.abs(after) > _EDGE, ~(above | below))
+        # only a move that carries the outcome from one side of the demander's position to the
+        # other is shortened; an outcome already at that position (to rounding) may move on, as
+        # in the reference with exact arithmetic
+        cross = ~(above | below) & (np.abs(before) > _EDGE)
         if side == "I":
             self.nbs0I[index], self.nbs1I[index] = nbs0, nbs1
         else:
@@ -497,31 +498,15 @@ class _Round:
         }
         alive = self.valid.copy()
         score = np.where(alive, self.key, -np.inf)
-        realized: dict[str, list] = {
-            name: []
-            for name in (
-                "index", "I", "J", "P", "Q", "fromI", "fromJ", "yI", "yJ", "moveI", "moveJ",
-                "gain", "gainI", "gainJ", "nbs0I", "nbs1I", "nbs0J", "nbs1J", "diagonal",
-            )
-        }
+        order: list[int] = []  # realised exchanges, in order (their terms no longer change)
         while True:
             r = self._choose(score)
             if r < 0:
                 break
             alive[r] = False
             score[r] = -np.inf
+            order.append(r)
             ri, rj, rp, rq = int(self.I[r]), int(self.J[r]), int(self.P[r]), int(self.Q[r])
-            for name, value in (
-                ("index", r), ("I", ri), ("J", rj), ("P", rp), ("Q", rq),
-                ("fromI", self.posI[r]), ("fromJ", self.posJ[r]),
-                ("yI", self.yI[r]), ("yJ", self.yJ[r]),
-                ("moveI", self.moveI[r]), ("moveJ", self.moveJ[r]),
-                ("gain", self.key[r]), ("gainI", self.gainI[r]), ("gainJ", self.gainJ[r]),
-                ("nbs0I", self.nbs0I[r]), ("nbs1I", self.nbs1I[r]),
-                ("nbs0J", self.nbs0J[r]), ("nbs1J", self.nbs1J[r]),
-                ("diagonal", self.diagonal[r]),
-            ):
-                realized[name].append(value)
             yI, yJ = float(self.yI[r]), float(self.yJ[r])
             # who is touched by this exchange: same supplier on the same issue, or a demander
             # served by it (cells are actor * n_issues + issue)
@@ -565,7 +550,16 @@ class _Round:
             self.calculate(touched)
             alive[touched] = self.valid[touched]
             score[touched] = np.where(alive[touched], self.key[touched], -np.inf)
-        return realized
+        done = np.array(order, dtype=int)
+        columns = {
+            "index": done, "I": self.I, "J": self.J, "P": self.P, "Q": self.Q,
+            "fromI": self.posI, "fromJ": self.posJ, "yI": self.yI, "yJ": self.yJ,
+            "moveI": self.moveI, "moveJ": self.moveJ, "gain": self.key, "gainI": self.gainI,
+            "gainJ": self.gainJ, "nbs0I": self.nbs0I, "nbs1I": self.nbs1I,
+            "nbs0J": self.nbs0J, "nbs1J": self.nbs1J, "diagonal": self.diagonal,
+        }
+        return {name: (column if name == "index" else column[done]).tolist()
+                for name, column in columns.items()}
 
 
 def _externalities(
