@@ -190,7 +190,11 @@ class OracleRound:
                 (before >= 0 and after >= 0) or (before <= 0 and after <= 0))
             if not cross:
                 continue
-            shift = abs(before)
+            # the reference measures the needed shift with the supplier at the position the
+            # demander last received from it, when there is one
+            received = e.updates.get(side.supply, {}).get(side.actor)
+            base = side.nbs0 if received is None else self.view(e, side, received)
+            shift = abs(side.target - base)
             if side is e.i_side:
                 dq, dp = shift, shift / rate
             else:

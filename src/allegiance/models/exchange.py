@@ -239,6 +239,7 @@ class _Round:
         # demander cell (actor * n_issues + issue), and the part due to each supplier
         self.offset = np.zeros(n_actors * n_issues)
         self.received_shift = np.zeros(n_actors * n_issues * n_actors)
+        self.has_received = np.zeros(n_actors * n_issues * n_actors, dtype=bool)
         # per exchange and side: the demander cell, the received-shift slot of the supplier, and
         # the supplier's weight, start, and the issue's weighted sum and denominator
         cell_i, cell_j = j * n_issues + q_issue, i * n_issues + p_issue
@@ -355,7 +356,18 @@ class _Round:
         if not cross.any():
             return
         idx = index[cross]
-        shift = np.abs(target[cross] - nbs0[cross])  # outcome shift on the supply issue
+        # outcome shift on the supply issue that brings the outcome to the demander's position;
+        # like the reference, measured from the position the demander last received from this
+        # supplier when there is one (not from the supplier's current position), and then applied
+        # from the current position
+        _, slot, weight, start, _, denominator = self.view[side]
+        own = slot[idx]
+        stale = np.where(
+            self.has_received[own],
+            (self.received_shift[own] - weight[idx] * (pos[cross] - start[idx])) / denominator[idx],
+            0.0,
+        )
+        shift = np.abs(target[cross] - (nbs0[cross] + stale))
         rate = self.rate[idx]
         if side == "I":
             dq, dp = shift, shift / rate
@@ -486,6 +498,7 @@ class _Round:
         shift = self.weight[supplier, issue] * (y - self.x0[supplier, issue])
         self.offset[cell] += shift - self.received_shift[slot]
         self.received_shift[slot] = shift
+        self.has_received[slot] = True
 
     def run(self) -> dict[str, list]:
         everything = np.arange(self.size)
