@@ -241,14 +241,19 @@ class _Round:
         self.received_shift = np.zeros(n_actors * n_issues * n_actors)
         self.has_received = np.zeros(n_actors * n_issues * n_actors, dtype=bool)
         # per exchange and side: the demander cell, the received-shift slot of the supplier, and
-        # the supplier's weight, start, and the issue's weighted sum and denominator
+        # the supplier's weight and start, the round-start weighted sum of the others on the issue,
+        # and the issue's denominator
         cell_i, cell_j = j * n_issues + q_issue, i * n_issues + p_issue
         self.view = {
             "I": (cell_i, cell_i * n_actors + i, self.wIq, self.startI,
-                  self.weighted_sum[q_issue], self.Dq),
+                  self.weighted_sum[q_issue] - self.wIq * self.startI, self.Dq),
             "J": (cell_j, cell_j * n_actors + j, self.wJp, self.startJ,
-                  self.weighted_sum[p_issue], self.Dp),
+                  self.weighted_sum[p_issue] - self.wJp * self.startJ, self.Dp),
         }
+        # the same, gathered in one step: (weight, others, denominator) and (cell, slot)
+        self.view_terms = {side: np.column_stack([v[2], v[4], v[5]])
+                           for side, v in self.view.items()}
+        self.view_cells = {side: np.column_stack([v[0], v[1]]) for side, v in self.view.items()}
         self.ties = 0
 
     # ------------------------------------------------------------------ calculation
@@ -271,15 +276,9 @@ class _Round:
         demander of this issue) received in realised exchanges, and the supplier's own vote
         (which replaces any position the demander received from the supplier).
         """
-        cell, slot, weight, start, weighted_sum, denominator = self.view[side]
-        w = weight[index]
-        base = (
-            weighted_sum[index]
-            + self.offset[cell[index]]
-            - self.received_shift[slot[index]]
-            - w * start[index]
-        )
-        d = denominator[index]
+        w, others, d = self.view_terms[side][index].T
+        cell, slot = self.view_cells[side][index].T
+        base = others + self.offset[cell] - self.received_shift[slot]
         return tuple((base + w * vote) / d for vote in votes)
 
     def calculate(self, index: np.ndarray) -> None:
@@ -298,20 +297,19 @@ class _Round:
         dp = distJ * wJp / Dp
         dq = dp * rate
         moveI = dq * Dq / wIq
-        moveJ = distJ.copy()
-        fullJ = np.ones(index.size, dtype=bool)
+        moveJ = distJ
         # ... unless I's matching move would overshoot J's position on q: then I moves fully
         over = moveI > distI
-        dq = np.where(over, distI * wIq / Dq, dq)
-        dp = np.where(over, dq / rate, dp)
-        moveI = np.where(over, distI, moveI)
-        moveJ = np.where(over, dp * Dp / wJp, moveJ)
-        fullJ &= ~over
-        fullI = over
+        if over.any():
+            dq = np.where(over, distI * wIq / Dq, dq)
+            dp = np.where(over, dq / rate, dp)
+            moveI = np.where(over, distI, moveI)
+            moveJ = np.where(over, dp * Dp / wJp, moveJ)
         moveI = np.where(posI > tI, -moveI, moveI)
         moveJ = np.where(posJ > tJ, -moveJ, moveJ)
-        yI = np.where(fullI, tI, posI + moveI)
-        yJ = np.where(fullJ, tJ, posJ + moveJ)
+        # the side that moves all the way lands exactly on its partner's position
+        yI = np.where(over, tI, posI + moveI)
+        yJ = np.where(over, posJ + moveJ, tJ)
         gainI = np.abs(dq * sIq - dp * sIp)
         gainJ = np.abs(dp * sJp - dq * sJq)
         self.moveI[index], self.moveJ[index] = moveI, moveJ
@@ -512,6 +510,7 @@ class _Round:
         alive = self.valid.copy()
         score = np.where(alive, self.key, -np.inf)
         order: list[int] = []  # realised exchanges, in order (their terms no longer change)
+        mark = np.zeros(self.size, dtype=bool)
         while True:
             r = self._choose(score)
             if r < 0:
@@ -526,10 +525,6 @@ class _Round:
             m = self.n_issues
             gave_i, gave_j = ri * m + rq, rj * m + rp  # cells supplied by I and by J
             took_j, took_i = rj * m + rq, ri * m + rp  # cells demanded by J and by I
-            i_is_i = self.by_supply_i.get(gave_i)
-            i_is_j = self.by_supply_i.get(gave_j)
-            j_is_i = self.by_supply_j.get(gave_i)
-            j_is_j = self.by_supply_j.get(gave_j)
             served = np.concatenate([
                 self.by_demand_j.get(took_j), self.by_demand_j.get(took_i),
                 self.by_demand_i.get(took_j), self.by_demand_i.get(took_i),
@@ -540,26 +535,26 @@ class _Round:
             # a matched side continues from the realised voting position; its planned move
             # becomes history
             touched = [served]
-            for side, from_i, from_j in (("I", i_is_i, i_is_j), ("J", j_is_i, j_is_j)):
-                idx = np.concatenate([from_i, from_j])
-                keep = alive[idx]
-                idx = idx[keep]
-                if idx.size == 0:
-                    continue
-                new_pos = np.where(np.arange(keep.size)[keep] < from_i.size, yI, yJ)
-                move = self.moveI[idx] if side == "I" else self.moveJ[idx]
+            for side, groups in (("I", self.by_supply_i), ("J", self.by_supply_j)):
+                position = self.posI if side == "I" else self.posJ
+                planned = self.moveI if side == "I" else self.moveJ
                 hist = self.hist[side]
-                hist["sum"][idx] += move
-                hist["min"][idx] = np.minimum(hist["min"][idx], move)
-                hist["max"][idx] = np.maximum(hist["max"][idx], move)
-                if side == "I":
-                    self.posI[idx] = new_pos
-                else:
-                    self.posJ[idx] = new_pos
-                touched.append(idx)
+                for cell, y in ((gave_i, yI), (gave_j, yJ)):
+                    idx = groups.get(cell)
+                    idx = idx[alive[idx]]
+                    if idx.size == 0:
+                        continue
+                    move = planned[idx]
+                    hist["sum"][idx] += move
+                    hist["min"][idx] = np.minimum(hist["min"][idx], move)
+                    hist["max"][idx] = np.maximum(hist["max"][idx], move)
+                    position[idx] = y
+                    touched.append(idx)
             touched = np.concatenate(touched)
-            if touched.size > 1:
-                touched = np.unique(touched)
+            if touched.size > 1:  # each once, in order
+                mark[touched] = True
+                touched = np.flatnonzero(mark)
+                mark[touched] = False
             self.calculate(touched)
             alive[touched] = self.valid[touched]
             score[touched] = np.where(alive[touched], self.key[touched], -np.inf)
