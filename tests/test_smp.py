@@ -219,3 +219,25 @@ def test_absent_actor_keeps_input_value_and_no_voice_on_that_issue():
     assert np.isnan(result.positions[:, 0, 1]).all()
     assert np.isfinite(result.positions[:, 1:]).all()
     assert np.isfinite(result.outcome).all()
+
+
+def test_auto_engine_loads_compiled_kernels_only_when_they_pay(monkeypatch):
+    pytest.importorskip("numba")
+    import sys
+
+    from allegiance.models import smp as smp_module
+
+    name = "allegiance.models.smp_kernels"
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    auto = SpatialModel()
+    assert auto._choose_kernels(80, 1, record=False) is None  # one small run: NumPy
+    assert auto._choose_kernels(300, 1, record=False) is not None  # one large run
+    assert auto._choose_kernels(27, 8, record=False) is not None  # a batch
+    assert auto._choose_kernels(300, 1, record=True) is None  # recording needs NumPy
+    assert SpatialModel(engine="numpy")._choose_kernels(1000, 100, record=False) is None
+    assert SpatialModel(engine="numba")._choose_kernels(5, 1, record=False) is not None
+    # once loaded and used in this process, they serve small runs too
+    SpatialModel(engine="numba").run(random_arrays(1, 5, 2))
+    kernels = smp_module._kernels()
+    monkeypatch.setitem(sys.modules, name, kernels)
+    assert auto._choose_kernels(10, 1, record=False) is kernels

@@ -116,7 +116,9 @@ MIN_SIGNIFICANT_GAIN = 1e-5
 POSITION_TOLERANCE = 1e-3
 #: elements per chunk of the O(n³) challenge search (keeps memory O(n²))
 CHUNK_ELEMENTS = 1 << 19
-#: engine="auto" loads the compiled kernels for jobs of at least this many runs × actors³
+#: engine="auto" loads the compiled kernels for batches of at least this many runs, or for jobs
+#: of at least ``COMPILED_WORK`` runs × actors³ (loading them takes about half a second)
+COMPILED_RUNS = 8
 COMPILED_WORK = 1 << 24
 #: elements per block of the challenge matrices' third-party terms (fits a core's cache)
 CACHE_BLOCK = 1 << 16
@@ -260,9 +262,10 @@ class SpatialModel(Model):
     engine:
         "auto" (default), "numba" or "numpy"; both engines give the same numbers (equal to
         rounding). "auto" uses the compiled Numba kernels when Numba is installed, nothing is
-        recorded, and either they are already loaded in this process or the job (runs ×
-        actors³) is at least ``COMPILED_WORK`` (2²⁴, about 256 actors for one run): loading
-        them takes about half a second, more than NumPy needs for smaller jobs.
+        recorded, and they are already loaded in this process, or the batch has at least 8
+        runs, or the job (runs × actors³) is at least ``COMPILED_WORK`` (2²⁴, about 256
+        actors for one run): loading them takes about half a second, more than NumPy needs
+        for one run of fewer actors.
     """
 
     name = "smp"
@@ -415,14 +418,16 @@ class SpatialModel(Model):
     def _choose_kernels(self, n_actors: int, n_runs: int, record: bool):
         """The compiled kernels module to use, or None for the NumPy engine.
 
-        ``engine="auto"`` uses the kernels when they are already loaded in this process, or
-        when the job (runs × actors³) is at least :data:`COMPILED_WORK`: loading them costs
-        about half a second once per process, more than the NumPy engine needs for a smaller
-        job. Recording every matrix needs the NumPy engine.
+        ``engine="auto"`` uses the kernels when they are already loaded in this process, for a
+        batch of at least :data:`COMPILED_RUNS` runs, or when the job (runs × actors³) is at
+        least :data:`COMPILED_WORK`: loading them costs about half a second once per process,
+        more than the NumPy engine needs for one run of a few hundred actors. Recording every
+        matrix needs the NumPy engine.
         """
         if self.engine == "numpy" or record:
             return None
-        if self.engine == "auto" and n_runs * n_actors ** 3 < COMPILED_WORK:
+        if (self.engine == "auto" and n_runs < COMPILED_RUNS
+                and n_runs * n_actors ** 3 < COMPILED_WORK):
             loaded = sys.modules.get(f"{__package__}.smp_kernels")
             if loaded is None or not loaded.run.signatures:
                 return None
