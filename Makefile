@@ -11,12 +11,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# (bytecode is compiled at install, as a regular install does: an editable install otherwise
+# recompiles every module in every process where PYTHONDONTWRITEBYTECODE is set)
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q src/allegiance
 	touch $@
 
 $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q src/allegiance
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
@@ -29,6 +33,7 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests bench
 
 bench: $(STAMP_TEST)
+	$(BIN)/python -m compileall -q src/allegiance
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
