@@ -110,7 +110,7 @@ def main() -> None:
             print(f"\nwhole process: the CLI failed ({exc.stderr.decode().strip()[-200:]})")
             return
         print(f"\nwhole process `allegiance forecast cop21.csv --model exchange` (10 rounds, json):"
-              f" best of 3 = {best:.2f} s, median {median:.2f} s (target ≤ 0.5 s)")
+              f" best of 5 = {best:.2f} s, median {median:.2f} s (target ≤ 0.5 s)")
         baseline = [str(exe), "forecast", str(target), "--model", "mean", "--format", "json"]
         print(report(baseline))
 

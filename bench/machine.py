@@ -25,7 +25,7 @@ def python_loop_seconds() -> float:
     return best
 
 
-def process_seconds(command: list[str], repeat: int = 3) -> tuple[float, float]:
+def process_seconds(command: list[str], repeat: int = 5) -> tuple[float, float]:
     """Best and median wall seconds of running ``command`` (after one unmeasured run)."""
     subprocess.run(command, check=True, capture_output=True)
     times = []
@@ -38,7 +38,7 @@ def process_seconds(command: list[str], repeat: int = 3) -> tuple[float, float]:
 
 
 def report(baseline_command: list[str]) -> str:
-    """One line: the pure-Python loop and the trivial forecast's whole process."""
+    """One line: the pure-Python loop and the trivial forecast's whole process (best of 5)."""
     loop = python_loop_seconds()
     best, median = process_seconds(baseline_command)
     return (f"machine check: 10⁷ pure-Python additions {loop:.2f} s; whole process of a trivial "

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from allegiance.cli_common import (
     OutputFormat,
@@ -22,6 +21,7 @@ from allegiance.cli_common import (
     explain_table,
     fail,
     load,
+    new_table,
     parse_params,
     print_problems,
     user_errors,
@@ -168,14 +168,15 @@ def _render_compact(result: Forecast) -> None:
     present = scenario.to_arrays().present
     first, last = res.positions[0], res.positions[-1]
     moved = res.positions.shape[0] > 1
-    issues = Table(title="forecast per issue", title_justify="left")
+    issues = new_table(title="forecast per issue", title_justify="left")
     for column in ("issue", "low end", "high end", "forecast"):
         issues.add_column(column, justify="right" if column == "forecast" else "left")
     for k, issue in enumerate(scenario.issues):
         issues.add_row(issue.name, f"{issue.scale[0]:g} {issue.low_label}".strip(),
                        f"{issue.scale[1]:g} {issue.high_label}".strip(), f"{res.outcome[k]:.1f}")
     console.print(issues)
-    matrix = Table(title="positions" + (" (start → end)" if moved else ""), title_justify="left")
+    matrix = new_table(title="positions" + (" (start → end)" if moved else ""),
+                       title_justify="left")
     matrix.add_column("actor")
     for issue in scenario.issues:
         matrix.add_column(issue.id, justify="right")
@@ -200,7 +201,7 @@ def _render_detailed(result: Forecast) -> None:
     for k, issue in enumerate(scenario.issues):
         low, high = issue.scale
         value = res.outcome[k]
-        table = Table(title=f"{issue.name}: forecast [bold]{value:.1f}[/] on "
+        table = new_table(title=f"{issue.name}: forecast [bold]{value:.1f}[/] on "
                       f"{low:g} ({issue.low_label or 'low'}) – {high:g} "
                       f"({issue.high_label or 'high'})", title_justify="left")
         table.add_column("actor")
@@ -239,7 +240,7 @@ def _bar(position: float, outcome: float, low: float, high: float, width: int = 
 @app.command("models")
 def models_command() -> None:
     """List the forecasting models."""
-    table = Table(title="models", title_justify="left")
+    table = new_table(title="models", title_justify="left")
     table.add_column("name")
     table.add_column("kind")
     table.add_column("what it does")
@@ -258,7 +259,7 @@ def models_command() -> None:
 @app.command("scenarios")
 def scenarios_command() -> None:
     """List the built-in scenarios."""
-    table = Table(title="built-in scenarios", title_justify="left")
+    table = new_table(title="built-in scenarios", title_justify="left")
     for column in ("name", "title", "actors", "issues"):
         table.add_column(column)
     for name, path in sorted(builtin_scenarios().items()):
@@ -307,7 +308,7 @@ def render_scenario(scenario: Scenario) -> None:
         console.print(scenario.description.strip())
     if scenario.derived:
         console.print(", ".join(f"{k} {v}" for k, v in scenario.derived.items()))
-    issues = Table(title="issues", title_justify="left")
+    issues = new_table(title="issues", title_justify="left")
     for column in ("id", "name", "scale", "low end", "high end", "status quo"):
         issues.add_column(column)
     for issue in scenario.issues:
@@ -315,7 +316,7 @@ def render_scenario(scenario: Scenario) -> None:
                        issue.low_label, issue.high_label,
                        "" if issue.status_quo is None else f"{issue.status_quo:g}")
     console.print(issues)
-    table = Table(title="actors: value [range] (source grades) hN = N dated estimates",
+    table = new_table(title="actors: value [range] (source grades) hN = N dated estimates",
                   title_justify="left")
     table.add_column("actor")
     table.add_column("capability")
@@ -331,7 +332,7 @@ def render_scenario(scenario: Scenario) -> None:
         table.add_row(*row)
     console.print(table)
     if scenario.sources:
-        sources = Table(title="sources (Admiralty grade: reliability A–F, credibility 1–6)",
+        sources = new_table(title="sources (Admiralty grade: reliability A–F, credibility 1–6)",
                         title_justify="left")
         for column in ("id", "grade", "title", "date"):
             sources.add_column(column)

@@ -9,21 +9,46 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-import yaml
-from rich.console import Console
-from rich.table import Table
 
 from allegiance.io import DEFAULT_SCENARIO, load_scenario
 from allegiance.models.base import ExplainTable, ParameterError
 from allegiance.models.registry import UnknownModelError
 from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+class _LazyConsole:
+    """A Rich console made on first use, so that commands printing only JSON or CSV do not load
+    Rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
 #: on a terminal Rich uses its width; piped output gets room for the wide tables
-console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = _LazyConsole(highlight=False, soft_wrap=False,
+                       width=None if sys.stdout.isatty() else 160)
+err_console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
+
+
+def new_table(*args: Any, **kwargs: Any) -> Table:
+    """A Rich table (Rich is imported on first use)."""
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
 
 EXIT_BAD_INPUT = 2
 
@@ -94,7 +119,11 @@ def load(
 def parse_params(items: list[str] | None) -> dict[str, Any]:
     """``["rounds=5", "variant=paper"]`` -> ``{"rounds": 5, "variant": "paper"}`` (YAML scalars)."""
     params: dict[str, Any] = {}
-    for item in items or []:
+    if not items:
+        return params
+    import yaml
+
+    for item in items:
         if "=" not in item:
             fail(f"--param takes NAME=VALUE; got {item!r}")
         name, _, raw = item.partition("=")
@@ -107,7 +136,7 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
 
 
 def explain_table(table: ExplainTable) -> Table:
-    rich_table = Table(title=table.title, caption=table.note or None, title_justify="left")
+    rich_table = new_table(title=table.title, caption=table.note or None, title_justify="left")
     for column in table.columns:
         rich_table.add_column(str(column))
     for row in table.rows:
@@ -127,6 +156,6 @@ def write_output(text: str, output: str | None) -> None:
         from allegiance.io.yaml_format import write_atomic
 
         write_atomic(output, text)
-        err_console.print(f"wrote {output}")
+        sys.stderr.write(f"wrote {output}\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

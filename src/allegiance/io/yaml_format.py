@@ -13,13 +13,15 @@ import datetime as dt
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
 from allegiance.io.errors import Problem, ReadError, problem
 from allegiance.scenario.model import Scenario, ScenarioInvalid, check_scenario
+
+if TYPE_CHECKING:  # PyYAML is imported where YAML is read or written (not for other formats)
+    import yaml
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 64
@@ -37,6 +39,8 @@ def _construct(
     node: yaml.Node, constructor: yaml.constructor.SafeConstructor, path: tuple,
     where: dict[tuple, Location], depth: int, budget: _Budget, file: str,
 ) -> Any:
+    import yaml
+
     budget.nodes += 1
     if budget.nodes > MAX_NODES:
         raise ReadError([problem(f"the document has more than {MAX_NODES:,} nodes (after alias "
@@ -87,6 +91,8 @@ def _construct(
 
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, Location]]:
     """Parse YAML text safely; return the data and a map from field path to (line, column)."""
+    import yaml
+
     if "\x00" in text:
         raise ReadError([problem("this is a binary file, not YAML", file=file)])
     try:
@@ -252,6 +258,8 @@ def validate_yaml(path: str | Path) -> list[Problem]:
 
 def dump_yaml(scenario: Scenario) -> str:
     """The scenario as YAML (estimates without range, sources or history written as numbers)."""
+    import yaml
+
     data = scenario.model_dump(mode="json", exclude_defaults=True, exclude={"derived"})
     data.pop("salience_scale", None)
 
