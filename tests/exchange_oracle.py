@@ -185,8 +185,8 @@ class OracleRound:
             side.nbs1 = self.view(e, side, side.y)
             before, after = side.target - side.nbs0, side.target - side.nbs1
             # only a move carrying the outcome from one side of the demander's position to the
-            # other is shortened; an outcome already at that position may move on
-            cross = abs(before) > EDGE and not (
+            # other is shortened; an outcome at that position before or after is left alone
+            cross = abs(before) > EDGE and abs(after) > EDGE and not (
                 (before >= 0 and after >= 0) or (before <= 0 and after <= 0))
             if not cross:
                 continue

@@ -30,12 +30,17 @@ class _LazyConsole:
         self._options = options
         self._console = None
 
-    def __getattr__(self, name: str) -> Any:
+    @property
+    def rich(self) -> Any:
+        """The Rich console itself (to hand to Rich's own objects, such as progress bars)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich, name)
 
 
 #: on a terminal Rich uses its width; piped output gets room for the wide tables

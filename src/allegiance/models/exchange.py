@@ -344,9 +344,9 @@ class _Round:
         above = (before >= 0) & (after >= 0)
         below = (before <= 0) & (after <= 0)
         # only a move that carries the outcome from one side of the demander's position to the
-        # other is shortened; an outcome already at that position (to rounding) may move on, as
-        # in the reference with exact arithmetic
-        cross = ~(above | below) & (np.abs(before) > _EDGE)
+        # other is shortened; an outcome already at that position, or brought exactly to it (to
+        # rounding), is left alone, as in the reference with exact arithmetic
+        cross = ~(above | below) & (np.abs(before) > _EDGE) & (np.abs(after) > _EDGE)
         if side == "I":
             self.nbs0I[index], self.nbs1I[index] = nbs0, nbs1
         else:

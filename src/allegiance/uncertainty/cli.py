@@ -107,7 +107,7 @@ def _progress(enabled: bool, label: str):
         return
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("draws"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    with Progress(*columns, console=err_console.rich, transient=True) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:

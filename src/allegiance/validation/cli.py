@@ -134,7 +134,7 @@ def backtest_command(
     n_runs = (len(names) + (0 if "mean" in names else 1)) if tuned is None else 1 + len(tuned[1])
     results: dict[str, BacktestResult] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+                  TimeElapsedColumn(), console=err_console.rich, transient=True) as progress:
         task = progress.add_task("backtest", total=len(options) * n_runs * n_issues)
         for option in options:
             progress.update(task, description=f"backtest ({option})")
