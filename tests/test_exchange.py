@@ -20,6 +20,8 @@ from allegiance.scenario.arrays import ScenarioArrays
 SHARED = Path(__file__).parents[2] / "shared" / "reference" / "decide"
 REFERENCE = Path(__file__).parent / "data" / "exchange_decide_reference.json"
 EXACT_EDGE = Path(__file__).parent / "data" / "exchange_decide_exact_edge.json"
+SYNTHETIC = Path(__file__).parent / "data" / "exchange_decide_synthetic.json"
+SYNTHETIC_INPUTS = Path(__file__).parent / "data" / "decide_synthetic"
 needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"reference inputs not present at {SHARED} (GPL data, not shipped)"
 )
@@ -259,6 +261,30 @@ def test_deterministic_rounds_match_reference_with_exact_edge(name, exact_edge):
     _, records = ExchangeModel(rounds=len(rounds), tie_break="first").simulate(
         arrays, np.random.default_rng(0))
     _assert_rounds_equal(records, rounds, arrays)
+
+
+@pytest.mark.parametrize("name", ["syn-8x4.csv", "syn-12x6.csv", "syn-20x5.csv"])
+def test_synthetic_scenarios_match_reference(name):
+    """Scenarios of our own (tests/data/exchange_make_synthetic.py), written in decide's format by
+    Allegiance's exporter and run by the reference with exact arithmetic at a demander's
+    position: every potential exchange of round 1 and all 10 deterministic rounds are identical.
+    """
+    import allegiance
+
+    data = json.loads(SYNTHETIC.read_text())["data"][name]
+    arrays = allegiance.load_scenario(str(SYNTHETIC_INPUTS / name)).to_arrays()
+    _, records = ExchangeModel(rounds=len(data["deterministic"]), tie_break="first").simulate(
+        arrays, np.random.default_rng(0))
+    first = records[0].candidates
+    assert len(first["I"]) == len(data["first_round"])
+    ids, issues = arrays.actor_ids, arrays.issue_ids
+    for k, (i, j, i_supply, j_supply, gain, valid, *_) in enumerate(data["first_round"]):
+        assert (ids[first["I"][k]], ids[first["J"][k]]) == (i, j)
+        assert (issues[first["Q"][k]], issues[first["P"][k]]) == (i_supply, j_supply)
+        assert bool(first["valid"][k]) == valid
+        if valid:
+            assert first["gain"][k] == pytest.approx(gain, rel=1e-9, abs=1e-12)
+    _assert_rounds_equal(records, data["deterministic"], arrays)
 
 
 @needs_shared

@@ -23,7 +23,10 @@ Usage (outside the Allegiance checkout):
     python3.11 -m venv decide-env && decide-env/bin/pip install decide-exchange-model==2022.1.28
     MPLBACKEND=Agg QT_QPA_PLATFORM=offscreen decide-env/bin/python exchange_make_reference.py \
         ../shared/reference/decide out.json [repetitions_sample] [repetitions_cop21] \
-        [--exact-edge] [--only FILE]
+        [--exact-edge] [--only FILE] [--inputs FILE,FILE,...]
+
+``--inputs`` runs other decide-format files instead of the two reference inputs (first round and
+deterministic rounds only; the synthetic scenarios of ``exchange_make_synthetic.py``).
 """
 
 import json
@@ -125,6 +128,8 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     args = [a for a in args if a != only]
+    if "--inputs" in sys.argv:
+        args = [a for a in args if a != sys.argv[sys.argv.index("--inputs") + 1]]
     folder, out = Path(args[0]), Path(args[1])
     reps = {"sample_data.txt": int(args[2]) if len(args) > 2 else 200,
             "cop21.csv": int(args[3]) if len(args) > 3 else 100}
@@ -133,10 +138,13 @@ def main():
         base.AbstractExchangeActor.adjust_nbs = exact_edge_adjust_nbs
         source += "; outcome snapped onto a demander's position within 1e-12 (exact edge)"
     result = {"source": source, "data": {}}
-    for name in ("sample_data.txt", "cop21.csv"):
+    inputs = [folder / name for name in ("sample_data.txt", "cop21.csv")]
+    if "--inputs" in sys.argv:  # other decide-format files (no repetitions are run for them)
+        inputs = [Path(p) for p in sys.argv[sys.argv.index("--inputs") + 1].split(",")]
+    for path in inputs:
+        name = path.name
         if only and name != only:
             continue
-        path = folder / name
         entry = {}
         # 1 + 2: deterministic tie rule
         base.AbstractModel.add_exchange = numbered_add_exchange
@@ -153,13 +161,14 @@ def main():
         base.AbstractModel.add_exchange = ORIGINAL_ADD_EXCHANGE
         equalgain.EqualGainModel.highest_gain = ORIGINAL_HIGHEST_GAIN
         finals, ties, seconds = [], [], []
-        for seed in range(1000, 1000 + reps[name]):
+        for seed in range(1000, 1000 + reps.get(name, 0)):
             started = time.perf_counter()
             rec = run(path, 10, seed, False)
             seconds.append(time.perf_counter() - started)
             finals.append(rec["rounds"][-1]["voting_outcome"])
             ties.append(sum(r["ties"] for r in rec["rounds"]))
-        entry["repetitions"] = {"seeds": [1000, 1000 + reps[name]], "final_voting_outcome": finals,
+        entry["repetitions"] = {"seeds": [1000, 1000 + reps.get(name, 0)],
+                                "final_voting_outcome": finals,
                                 "ties": ties, "seconds_per_run": seconds}
         result["data"][name] = entry
         print(name, "done", flush=True)
