@@ -156,3 +156,12 @@ def test_model_variant_and_scenario_variant_do_not_clash(toy):
     assert data["model"]["parameters"]["variant"] == "paper" and len(data["rounds"]) == 3
     varied = json.loads(invoke("forecast", toy, "--variant", "softer", "-f", "json").stdout)
     assert varied["scenario"]["variant"] == "softer"
+
+
+def test_unknown_model_parameter_is_a_clear_error():
+    result = runner.invoke(app, ["forecast", "eu-emissions-1994", "--model", "bdm",
+                                 "--param", "round=3", "--param", "nope=1"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "'round' (did you mean 'rounds'?)" in result.output
+    assert "'nope'" in result.output

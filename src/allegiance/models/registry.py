@@ -7,9 +7,10 @@ when it is used.
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from importlib import import_module
 
-from allegiance.models.base import Model
+from allegiance.models.base import Model, ParameterError
 
 #: name -> "module:Class" inside the allegiance.models package
 MODELS: dict[str, str] = {
@@ -57,5 +58,20 @@ def get_model_class(name: str) -> type[Model]:
 
 
 def make_model(name: str, **params) -> Model:
-    """Instantiate the model ``name`` with validated parameters."""
-    return get_model_class(name)(**params)
+    """Instantiate the model ``name`` with validated parameters.
+
+    An unknown parameter name is a :class:`ParameterError` that names every unknown parameter,
+    suggests the closest accepted name, and lists the accepted ones.
+    """
+    cls = get_model_class(name)
+    accepted = cls.param_names()
+    unknown = [key for key in params if key not in accepted]
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = get_close_matches(key, accepted, n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ParameterError(
+            f"model {cls.name!r} has no parameter {', '.join(hints)}; its parameters: "
+            f"{', '.join(accepted) or 'none'}")
+    return cls(**params)
