@@ -65,7 +65,7 @@ class OutputFormat(StrEnum):
 
 
 def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {_escape(message)}")
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -155,12 +155,31 @@ def fmt(value: Any, digits: int = 2) -> str:
     return "" if value is None else str(value)
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Print ``text`` or write it atomically to ``output``."""
+def check_output(output: str | None) -> str | None:
+    """A Typer callback for ``--output``: refuse a path that cannot be written before anything
+    is computed, so that a long run's result is never lost at the end."""
     if output:
-        from allegiance.io.yaml_format import write_atomic
+        from allegiance.io.filesystem import output_problem
 
-        write_atomic(output, text)
+        reason = output_problem(output)
+        if reason:
+            fail(f"cannot write the output: {reason}")
+    return output
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print ``text`` or write it to ``output`` (atomically for a regular file); a folder that
+    had to be created is named, and a failure is a clear error, never a traceback."""
+    if output:
+        from allegiance.io.filesystem import WriteError, missing_folders, write_atomic
+
+        created = missing_folders(output)
+        try:
+            write_atomic(output, text)
+        except WriteError as exc:
+            fail(str(exc))
+        if created is not None:
+            sys.stderr.write(f"created folder {created}\n")
         sys.stderr.write(f"wrote {output}\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

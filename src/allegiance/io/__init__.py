@@ -148,7 +148,8 @@ def validate_file(source: str | Path, input_format: str | None = None) -> list[P
         module = FORMATS[name]._module()
         if hasattr(module, "read_located"):  # locate the warnings too
             scenario, where = module.read_located(path, text)
-            return locate(check_scenario(scenario), where, str(path))
+            return [*scenario.derived.get("read_warnings", []),
+                    *locate(check_scenario(scenario), where, str(path))]
     except ScenarioInvalid as exc:
         return exc.problems
     return [p.model_copy(update={"file": str(path)}) for p in check_scenario(scenario)]

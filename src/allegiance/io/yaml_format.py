@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from allegiance.io.errors import Problem, ReadError, problem
+from allegiance.io.filesystem import read_text, write_atomic
+from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario, ScenarioInvalid, check_scenario
 
 if TYPE_CHECKING:  # PyYAML is imported where YAML is read or written (not for other formats)
     import yaml
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_NODES = 2_000_000
+MAX_DEPTH = limits.MAX_DEPTH
+MAX_NODES = limits.MAX_NODES
 
 Location = tuple[int, int]
 
@@ -43,9 +42,9 @@ def _construct(
 
     budget.nodes += 1
     if budget.nodes > MAX_NODES:
-        raise ReadError([problem(f"the document has more than {MAX_NODES:,} nodes (after alias "
-                                 "expansion); refusing to read it", file=file,
-                                 line=node.start_mark.line + 1)])
+        raise ReadError([problem(f"the document has more than {MAX_NODES:,} values (counting "
+                                 "each use of an alias); refusing to read it (limit max-nodes)",
+                                 file=file, line=node.start_mark.line + 1)])
     if depth > MAX_DEPTH:
         raise ReadError([problem(f"the document nests deeper than {MAX_DEPTH} levels",
                                  file=file, line=node.start_mark.line + 1,
@@ -80,13 +79,30 @@ def _construct(
             _construct(child, constructor, (*path, i), where, depth + 1, budget, file)
             for i, child in enumerate(node.value)
         ]
+    if node.tag not in _PLAIN_TAGS:
+        raise ReadError([problem(f"refused: the tag {limits.excerpt(node.tag)} (only plain YAML "
+                                 "values are allowed)", file=file,
+                                 line=node.start_mark.line + 1,
+                                 column=node.start_mark.column + 1)])
     try:
         value = constructor.construct_object(node)
-    except (ValueError, OverflowError):  # e.g. an impossible date: keep the text for the checks
+    except Exception:  # e.g. an impossible date: keep the text for the checks to report
         value = node.value
     if isinstance(value, dt.datetime):
         value = value.date()
     return value
+
+
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
+                        ("null", "bool", "int", "float", "str", "timestamp"))
+
+
+def _loader_class():
+    """libyaml's safe composer where PyYAML was built with it (several times faster), else the
+    pure-Python one; both give the same nodes with the same line marks."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, Location]]:
@@ -96,7 +112,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, Location]]:
     if "\x00" in text:
         raise ReadError([problem("this is a binary file, not YAML", file=file)])
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _loader_class()(text)
         try:
             node = loader.get_single_node()
         finally:
@@ -218,23 +234,6 @@ def _prune(data: Any, path: tuple) -> tuple | bool:
     return False
 
 
-def read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ReadError([problem(f"cannot read: {exc.strerror}", file=str(path))]) from None
-    if size > MAX_BYTES:
-        raise ReadError([problem(f"the file is {size / 1e6:.1f} MB; the limit is "
-                                 f"{MAX_BYTES / 1e6:.0f} MB", file=str(path))])
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        raise ReadError([problem("this is a binary file, not a scenario", file=str(path))])
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReadError([problem(f"not UTF-8 text (byte {exc.start})", file=str(path))]) from None
-
-
 def read_yaml(path: str | Path, text: str | None = None) -> Scenario:
     """Read a scenario from a YAML file (or from ``text``, reported as coming from ``path``)."""
     path = Path(path)
@@ -256,6 +255,10 @@ def validate_yaml(path: str | Path) -> list[Problem]:
     return locate(check_scenario(scenario), where, str(path))
 
 
+_ESTIMATE_FIELDS = frozenset({"position", "salience", "capability", "value"})
+_FREE_FORM = frozenset({"metadata", "model_parameters"})
+
+
 def dump_yaml(scenario: Scenario) -> str:
     """The scenario as YAML (estimates without range, sources or history written as numbers)."""
     import yaml
@@ -263,34 +266,23 @@ def dump_yaml(scenario: Scenario) -> str:
     data = scenario.model_dump(mode="json", exclude_defaults=True, exclude={"derived"})
     data.pop("salience_scale", None)
 
-    def simplify(value: Any) -> Any:
+    def simplify(value: Any, key: Any = None) -> Any:
+        """Estimates with nothing but a value become plain numbers; free-form mappings
+        (``metadata``, ``model_parameters``) are kept exactly as they are."""
         if isinstance(value, dict):
-            if set(value) == {"value"}:
+            if key in _ESTIMATE_FIELDS and set(value) == {"value"}:
                 return value["value"]
-            return {k: simplify(v) for k, v in value.items()}
+            if key in _FREE_FORM:
+                return value
+            return {k: simplify(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [simplify(v) for v in value]
         return value
 
-    ordered = {k: simplify(data[k]) for k in
+    ordered = {k: simplify(data[k], k) for k in
                ("id", "title", "description", "date", "metadata", "seed", "sources", "issues",
                 "actors", "coalitions", "variants", "model_parameters") if k in data}
     return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file renamed into place)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; results are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_yaml(scenario: Scenario, path: str | Path) -> None:
