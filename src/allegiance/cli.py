@@ -462,8 +462,17 @@ def register_layers(names: list[str] | None = None) -> None:
 register_layers(_requested_layers(sys.argv))
 
 
-def run() -> None:  # pragma: no cover - console entry point
-    app()
+def run() -> None:
+    """The console entry point: the application, with Ctrl-C as one line and exit code 130."""
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED:  # Typer turns KeyboardInterrupt into exit code 130
+            sys.stderr.write("\nallegiance: interrupted\n")
+        raise
+
+
+EXIT_INTERRUPTED = 130
 
 
 if __name__ == "__main__":  # pragma: no cover

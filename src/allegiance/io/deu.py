@@ -420,7 +420,7 @@ def _sourced(value: float, source: dict[str, Any] | None, note: str = "") -> Any
 def _int_or_text(text: str) -> int | str:
     try:
         return int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or inf / 1e999
         return text
 
 

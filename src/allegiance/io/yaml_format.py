@@ -63,7 +63,7 @@ def _construct(
                 raise ReadError([problem("mapping keys must be plain values", file=file,
                                          line=key_node.start_mark.line + 1,
                                          column=key_node.start_mark.column + 1)])
-            key = constructor.construct_object(key_node)
+            key = _scalar(key_node, constructor, file)
             if key == "<<":
                 raise ReadError([problem("YAML merge keys (<<) are not supported", file=file,
                                          line=key_node.start_mark.line + 1,
@@ -79,6 +79,12 @@ def _construct(
             _construct(child, constructor, (*path, i), where, depth + 1, budget, file)
             for i, child in enumerate(node.value)
         ]
+    return _scalar(node, constructor, file)
+
+
+def _scalar(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, file: str) -> Any:
+    """A plain scalar's value; an impossible one (a date such as 2014-02-30) stays text, for the
+    scenario's checks to report where it is."""
     if node.tag not in _PLAIN_TAGS:
         raise ReadError([problem(f"refused: the tag {limits.excerpt(node.tag)} (only plain YAML "
                                  "values are allowed)", file=file,
@@ -86,11 +92,46 @@ def _construct(
                                  column=node.start_mark.column + 1)])
     try:
         value = constructor.construct_object(node)
-    except Exception:  # e.g. an impossible date: keep the text for the checks to report
+    except Exception:  # noqa: BLE001 - PyYAML raises ValueError, OverflowError, TypeError...
         value = node.value
     if isinstance(value, dt.datetime):
         value = value.date()
     return value
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once every alias is expanded, counted over its distinct
+    nodes only (an alias bomb is measured in microseconds, before anything is built); a document
+    that contains itself (``&a [*a]``) has no finite size and counts as too large."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        children = ([n for pair in node.value for n in pair]
+                    if isinstance(node, yaml.MappingNode) else list(node.value))
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            return MAX_NODES + 1  # recursive
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                return MAX_NODES + 1
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
 
 
 _PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
@@ -130,6 +171,10 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, Location]]:
                                  file=file)]) from None
     if node is None:
         raise ReadError([problem("the file is empty", file=file)])
+    if _expanded_size(node) > MAX_NODES:
+        raise ReadError([problem(f"the document has more than {MAX_NODES:,} values (counting "
+                                 "each use of an alias); refusing to read it (limit max-nodes)",
+                                 file=file, line=1)])
     where: dict[tuple, Location] = {}
     constructor = yaml.constructor.SafeConstructor()
     try:
