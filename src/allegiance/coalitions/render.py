@@ -13,7 +13,7 @@ from rich.text import Text
 
 from allegiance.coalitions.report import CoalitionReport
 
-__all__ = ["render_report", "report_tables"]
+__all__ = ["power_rows", "power_tables", "render_report", "report_tables"]
 
 
 def _names(items) -> str:
@@ -202,3 +202,48 @@ def report_tables(report: CoalitionReport) -> Group:
 def render_report(report: CoalitionReport, console: Console | None = None) -> None:
     """Print the report's tables."""
     (console or Console()).print(report_tables(report))
+
+
+def power_tables(power) -> Group:
+    """Tables of :func:`allegiance.coalitions.scenario_power.scenario_power`: one per game."""
+    names = {a.id: a.name for a in power.scenario.actors}
+    issue_names = {i.id: i.name for i in power.scenario.issues}
+    parts = []
+    for game in power.games:
+        data = game.to_dict()
+        relation = ">" if data["strict"] else ">="
+        where = ("every issue" if len(power.games) == 1 and len(game.issues) > 1
+                 else ", ".join(issue_names[i] for i in game.issues))
+        table = Table(
+            title=f"Power indices - {where}: a coalition wins with weight {relation} "
+                  f"{data['quota']:g} of {data['total_weight']:g} ({power.rule.describe()})",
+            title_justify="left",
+            caption="Shapley-Shubik: share of orders of arrival in which the actor is pivotal; "
+                    "Banzhaf: share of swings (normalised), and the probability of being a "
+                    "swing voter (absolute)" + ("" if data["exact"] else
+                                                "; weights rounded, see the JSON for bounds"),
+        )
+        for column in ("actor", "weight", "Shapley-Shubik", "Banzhaf", "Banzhaf absolute"):
+            table.add_column(column, justify="left" if column == "actor" else "right")
+        order = sorted(game.actors, key=lambda a: -data["shapley_shubik"][a])
+        for actor in order:
+            table.add_row(names.get(actor, actor), f"{data['weights'][actor]:g}",
+                          f"{data['shapley_shubik'][actor]:.4f}", f"{data['banzhaf'][actor]:.4f}",
+                          f"{data['banzhaf_absolute'][actor]:.4f}")
+        parts.append(table)
+    return Group(*parts)
+
+
+def power_rows(power) -> tuple[list[str], list[list]]:
+    """Tidy rows for ``allegiance power --format csv``: one row per issue and actor."""
+    header = ["issue", "actor", "weight", "quota", "total_weight", "shapley_shubik", "banzhaf",
+              "banzhaf_absolute"]
+    rows = []
+    for game in power.games:
+        data = game.to_dict()
+        for issue in game.issues:
+            for actor in game.actors:
+                rows.append([issue, actor, data["weights"][actor], data["quota"],
+                             data["total_weight"], data["shapley_shubik"][actor],
+                             data["banzhaf"][actor], data["banzhaf_absolute"][actor]])
+    return header, rows
