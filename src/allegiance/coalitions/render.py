@@ -13,7 +13,7 @@ from rich.text import Text
 
 from allegiance.coalitions.report import CoalitionReport
 
-__all__ = ["power_rows", "power_tables", "render_report", "report_tables"]
+__all__ = ["power_rows", "power_tables", "render_report", "report_rows", "report_tables"]
 
 
 def _names(items) -> str:
@@ -246,4 +246,33 @@ def power_rows(power) -> tuple[list[str], list[list]]:
                 rows.append([issue, actor, data["weights"][actor], data["quota"],
                              data["total_weight"], data["shapley_shubik"][actor],
                              data["banzhaf"][actor], data["banzhaf_absolute"][actor]])
+    return header, rows
+
+
+def report_rows(document: dict) -> tuple[list[str], list[list]]:
+    """Tidy rows of ``CoalitionReport.to_dict()`` for ``--format csv``: one number per row, for
+    each coalition and dated state; ``issue`` and ``actor`` are empty where the number is about
+    the whole coalition."""
+    header = ["coalition", "state", "issue", "actor", "measure", "value"]
+    rows: list[list] = []
+    for name, assessments in document["coalitions"].items():
+        for a in assessments:
+            state = a["state"]
+            for key in ("share", "winning", "issues_won", "n_issues", "minimal_winning"):
+                rows.append([name, state, "", "", key, a[key]])
+            for key in ("pivotal", "stay_out", "joiners"):
+                rows += [[name, state, "", actor, key, True] for actor in a[key]]
+            rows += [[name, state, "", o["actor"], "opposition", o["opposition"]]
+                     for o in a["opponents"]]
+            for item in a["issues"]:
+                for key in ("share", "winning", "spread", "agreed_position", "forecast_outcome",
+                            "outcome_with_coalition"):
+                    rows.append([name, state, item["issue"], "", key, item[key]])
+                rows += [[name, state, item["issue"], actor, "pivotal", True]
+                         for actor in item["pivotal"]]
+            for d in a["member_details"]:
+                for key in ("utility_agreed", "utility_forecast", "gain", "gains_by_joining"):
+                    rows.append([name, state, "", d["actor"], key, d[key]])
+                rows += [[name, state, issue, d["actor"], "power", value]
+                         for issue, value in d["power"].items()]
     return header, rows
