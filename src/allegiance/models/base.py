@@ -62,6 +62,10 @@ class ModelResult:
         Tables explaining the last round (unbatched runs).
     extra:
         Model-specific arrays (e.g. per-round median and mean), keyed by name.
+    degenerate:
+        ``(*batch, n_issues)`` True where the model found no solution and ``outcome`` is its
+        fallback (None: the model never falls back); ``degenerate_reason`` says why, in plain
+        words. :mod:`allegiance.models.diagnostics` turns this into warnings.
     """
 
     positions: np.ndarray
@@ -71,6 +75,8 @@ class ModelResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     explain: list[ExplainTable] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    degenerate: np.ndarray | None = None
+    degenerate_reason: str = ""
 
 
 class Model(ABC):
