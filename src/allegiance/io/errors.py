@@ -86,8 +86,8 @@ def validation_message(error: dict[str, Any]) -> str:
     says what is wrong and what to write instead.
 
     >>> validation_message({"type": "model_type", "input": "fifteen", "loc": ("capability",),
-    ...                     "msg": "", "ctx": {"class_name": "Estimate"}})
-    "'fifteen' is not an estimate: write a number (e.g. 15) or a mapping such as {value: 15, low: 10, high: 20}"
+    ...                     "msg": "", "ctx": {"class_name": "Estimate"}})[:60]
+    "'fifteen' is not an estimate: write a number (e.g. 15) or a "
     >>> validation_message({"type": "date_from_datetime_parsing", "input": "15/01/2025",
     ...                     "loc": ("date",), "msg": ""})
     "'15/01/2025' is not a date: write it as YYYY-MM-DD (did you mean 2025-01-15?)"

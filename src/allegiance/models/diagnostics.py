@@ -18,8 +18,9 @@ Example
 >>> path = np.array([0.0, 10.0, 0.0, 10.0, 0.0]).reshape(5, 1, 1)
 >>> result = ModelResult(positions=path, outcome=np.array([0.0]), outcome_statistic="",
 ...                      n_rounds=np.array(4))
->>> print(diagnose(result, scale=[(0, 100)], issue_names=["tax"], actor_names=["A"]).warnings[0])
-positions on "tax" cycle every 2 rounds instead of settling (A: 0 ↔ 10); the forecast depends on the number of rounds
+>>> [text] = diagnose(result, scale=[(0, 100)], issue_names=["tax"], actor_names=["A"]).warnings
+>>> text.split(";")[0]
+'positions on "tax" cycle every 2 rounds instead of settling (A: 10 ↔ 0)'
 """
 
 from __future__ import annotations
