@@ -214,3 +214,20 @@ def test_validation_messages_say_what_to_write(tmp_path, old, new, expected):
     assert result.exit_code == 2
     assert expected in " ".join(result.stderr.split()), result.stderr
     assert "Input should be" not in result.stderr
+
+
+def test_other_result_objects_have_short_reprs():
+    from allegiance.coalitions.report import coalition_report
+    from allegiance.uncertainty.montecarlo import run_montecarlo
+    from allegiance.uncertainty.sensitivity import run_sensitivity
+    from allegiance.uncertainty.timeline import run_timeline
+
+    scenario = load_scenario("syria-2014")
+    sensitivity = run_sensitivity(scenario, "mean", runs=64, seed=1)
+    objects = [scenario, allegiance.forecast(scenario, model="bdm").result,
+               run_montecarlo(scenario, "mean", runs=64, seed=1), sensitivity,
+               sensitivity.tornado, run_timeline(scenario, "mean"), coalition_report(scenario)]
+    for thing in objects:
+        text = repr(thing)
+        assert len(text) < 300, (type(thing).__name__, len(text))
+        assert text.startswith(type(thing).__name__ + "(")

@@ -145,6 +145,10 @@ class CoalitionReport:
     blocs: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return (f"CoalitionReport(scenario={self.scenario!r}, model={self.model!r}, "
+                f"states={self.states}, coalitions={list(self.coalitions)})")
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

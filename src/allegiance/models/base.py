@@ -78,6 +78,12 @@ class ModelResult:
     degenerate: np.ndarray | None = None
     degenerate_reason: str = ""
 
+    def __repr__(self) -> str:
+        shape = "x".join(str(n) for n in self.positions.shape)
+        return (f"ModelResult(positions: {shape} array, n_rounds={np.max(self.n_rounds)}, "
+                f"outcome={np.array2string(np.asarray(self.outcome), precision=4, threshold=12)}"
+                f", {len(self.events)} event(s))")
+
 
 class Model(ABC):
     """Base class: subclasses set ``name``, ``summary`` and implement ``__init__`` and ``run``.
