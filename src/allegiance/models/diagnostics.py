@@ -68,16 +68,18 @@ def diagnose(result: ModelResult, *, scale, issue_names, actor_names, present=No
     cycling = np.zeros((n_actors, n_issues), dtype=bool)
     warnings: list[str] = []
     for k, issue in enumerate(issue_names):
-        track = positions[:, :, k]
-        if n_states >= 3:
+        members = (np.arange(n_actors) if present is None
+                   else np.flatnonzero(np.asarray(present)[:, k]))
+        track = positions[:, members, k]  # actors without a stance on the issue are not checked
+        if n_states >= 3 and members.size:
             settled = np.all(np.abs(track[-1] - track[-2]) <= same[k])
             period = next((p for p in PERIODS if n_states >= 2 * p and np.all(
                 np.abs(track[-p:] - track[-2 * p:-p]) <= same[k])), None)
             if period is not None and not settled:
                 tail = track[-period:]
                 moving = np.flatnonzero(tail.max(axis=0) - tail.min(axis=0) > same[k])
-                cycling[moving, k] = True
-                who = "; ".join(f"{actor_names[a]}: "
+                cycling[members[moving], k] = True
+                who = "; ".join(f"{actor_names[members[a]]}: "
                                 + " ↔ ".join(_number(v) for v in tail[:, a])
                                 for a in moving[:3])
                 more = f"; and {len(moving) - 3} more" if len(moving) > 3 else ""
