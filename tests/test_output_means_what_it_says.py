@@ -97,8 +97,10 @@ def test_coalitions_variant_changes_the_report():
     varied = invoke("coalitions", "syria-2014", "--variant", "us-backs-local", "-f", "json")
     assert varied.exit_code == 0, varied.output
     document = json.loads(varied.stdout)
-    assert document["scenario"] != plain["scenario"] or document["coalitions"] != plain[
-        "coalitions"]
+    assert "variant 'us-backs-local' applied" in document["notes"]
+    assert document["coalitions"] != plain["coalitions"]
+    table = invoke("coalitions", "syria-2014", "--variant", "us-backs-local").stdout
+    assert "variant 'us-backs-local' applied" in table.splitlines()[0]
     assert invoke("coalitions", "syria-2014", "--variant", "nope").exit_code == 2
 
 

@@ -26,8 +26,9 @@ def _yes(flag: bool) -> Text:
 
 def _summary(report: CoalitionReport) -> Table:
     table = Table(
-        title=f"Candidate coalitions - {report.scenario} (model {report.model}; "
-              f"{report.rule['description']})",
+        title=f"Candidate coalitions - {report.scenario}"
+              + "".join(f", {n}" for n in report.notes if n.startswith("variant "))
+              + f" (model {report.model}; {report.rule['description']})",
         title_justify="left",
         caption="share: mean over issues of the members' capability share; pivotal: exit makes "
                 "a won issue lost; stay out: the agreed position is worth less to it than the "

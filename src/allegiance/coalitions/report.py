@@ -565,6 +565,8 @@ def coalition_report(
         "pivotal: members whose exit turns a won issue into a lost one",
         f"forecast: model '{model_name}' with every actor acting on its own",
     ]
+    if scenario.derived.get("variant"):
+        notes.insert(0, f"variant '{scenario.derived['variant']}' applied")
     return CoalitionReport(
         scenario=scenario.id,
         model=model_name,
