@@ -18,6 +18,7 @@ from allegiance.cli_common import (
     OutputFormat,
     console,
     err_console,
+    escape_markup,
     explain_table,
     fail,
     load,
@@ -135,12 +136,6 @@ def forecast_command(
             render_forecast(result, explain=explain)
 
 
-def _markup_escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
 def render_forecast(result: Forecast, explain: bool = False) -> None:
     scenario = result.scenario
     res = result.result
@@ -156,7 +151,7 @@ def render_forecast(result: Forecast, explain: bool = False) -> None:
                   + f"; {int(res.n_rounds)} round(s)")
     console.print(f"forecast = {res.outcome_statistic}")
     for warning in result.warnings:
-        console.print(f"[bold yellow]warning:[/] {_markup_escape(warning)}")
+        console.print(f"[bold yellow]warning:[/] {escape_markup(warning)}")
     if len(scenario.issues) > DETAILED_ISSUES:
         _render_compact(result)
     else:
@@ -428,7 +423,7 @@ def export_command(
     from allegiance.io.losses import export_losses
 
     for line in export_losses(loaded, to):
-        err_console.print(f"[yellow]warning:[/] {to}: {_markup_escape(line)}")
+        err_console.print(f"[yellow]warning:[/] {to}: {escape_markup(line)}")
     write_output(text, output)
 
 

@@ -95,10 +95,14 @@ def print_problems(problems: list[Problem]) -> None:
                           f"{_escape(p.message)}")
 
 
-def _escape(text: str) -> str:
+def escape_markup(text: str) -> str:
+    """``text`` safe to print through Rich (its square brackets are not markup)."""
     from rich.markup import escape
 
     return escape(str(text))
+
+
+_escape = escape_markup
 
 
 @contextlib.contextmanager
