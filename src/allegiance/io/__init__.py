@@ -15,7 +15,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from allegiance.io.errors import ReadError, problem
-from allegiance.io.yaml_format import locate, read_text, validate_yaml, write_atomic
+from allegiance.io.filesystem import read_text, write_atomic
+from allegiance.io.yaml_format import locate, validate_yaml
 from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid, check_scenario
 
 DEFAULT_SCENARIO = "syria-2014"

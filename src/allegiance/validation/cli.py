@@ -103,7 +103,7 @@ def backtest_command(
 ) -> None:
     """Score the models' forecasts against the recorded outcomes of a DEU data set."""
     from allegiance.io.deu import read_dataset
-    from allegiance.io.yaml_format import write_atomic
+    from allegiance.io.filesystem import write_atomic
 
     params = parse_params(param)
     with user_errors():
