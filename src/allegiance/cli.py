@@ -43,6 +43,7 @@ from allegiance.io import (
 )
 from allegiance.io.filesystem import read_text
 from allegiance.models.registry import MODELS, get_model_class
+from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario
 from allegiance.version import __version__
 
@@ -379,7 +380,8 @@ def validate_command(
 @app.command("import")
 def import_command(
     file: Annotated[str, typer.Argument(help="A peer file (BDM CSV, KTAB CSV/XML, decide).")],
-    output: OutputOpt = None,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write YAML here (a folder for a data set).")] = None,
     input_format: InputFormatOpt = None,
     capability: Annotated[str, typer.Option(
         "--capability", help="Data sets (DEU): capability option (equal, gdp, council-votes, "
@@ -392,15 +394,19 @@ def import_command(
     """
     with user_errors():
         path = resolve(file)
-        name = input_format or detect_format(path, read_text(path))
+        name = input_format or detect_format(path, read_text(path, limits.MAX_DATASET_BYTES))
         if name in DATASET_FORMATS:
             if not output:
                 fail(f"{file} is a {name} data set with one scenario per issue: give a folder "
                      "with --output DIR")
             from allegiance.io.deu import write_dataset_yaml
+            from allegiance.io.filesystem import WriteError
 
-            written = write_dataset_yaml(load_dataset(path, name, capability=capability),
-                                         output)
+            try:
+                written = write_dataset_yaml(
+                    load_dataset(path, name, capability=capability), output)
+            except WriteError as exc:
+                fail(str(exc))
             console.print(f"wrote {len(written)} scenarios to {output}")
             return
     loaded = load(file, input_format=input_format)

@@ -84,15 +84,29 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+#: problems printed one per line; the rest are counted (a generated file can have thousands)
+MAX_PRINTED_ERRORS = 200
+MAX_PRINTED_WARNINGS = 20
+
+
 def print_problems(problems: list[Problem]) -> None:
+    """Every error (up to :data:`MAX_PRINTED_ERRORS`) and the first warnings, one per line with
+    file:line:column; what is left is counted, warnings grouped by what they say."""
+    from collections import Counter
+
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
-    for p in errors:
+    for p in errors[:MAX_PRINTED_ERRORS]:
         err_console.print(f"[red]{_escape(p.location())}: error:[/] {_escape(p.field())}: "
                           f"{_escape(p.message)}")
-    for p in warnings:
+    if len(errors) > MAX_PRINTED_ERRORS:
+        err_console.print(f"[red]… and {len(errors) - MAX_PRINTED_ERRORS:,} more error(s)[/]")
+    for p in warnings[:MAX_PRINTED_WARNINGS]:
         err_console.print(f"[yellow]{_escape(p.location())}: warning:[/] {_escape(p.field())}: "
                           f"{_escape(p.message)}")
+    rest = Counter(p.message for p in warnings[MAX_PRINTED_WARNINGS:])
+    for message, count in rest.most_common():
+        err_console.print(f"[yellow]… and {count:,} more warning(s):[/] {_escape(message)}")
 
 
 def escape_markup(text: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from allegiance.io.errors import ReadError, problem
 from allegiance.io.filesystem import read_text, write_atomic
 from allegiance.io.yaml_format import locate, validate_yaml
+from allegiance.scenario import limits
 from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid, check_scenario
 
 DEFAULT_SCENARIO = "syria-2014"
@@ -173,7 +174,7 @@ def save_scenario(scenario: Scenario, path: str | Path, to: str = "yaml") -> Non
 def load_dataset(source: str | Path, input_format: str | None = None, **options) -> list[Scenario]:
     """Every scenario of a data-set file (e.g. DEU: one per issue); a scenario file gives one."""
     path = resolve(source)
-    text = read_text(path)
+    text = read_text(path, limits.MAX_DATASET_BYTES)
     name = input_format or detect_format(path, text)
     if name == "deu":
         from allegiance.io.deu import read_dataset_text

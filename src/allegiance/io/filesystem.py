@@ -25,16 +25,17 @@ class WriteError(OSError):
     """A file could not be written; ``str()`` says which and why in plain words."""
 
 
-def read_text(path: Path) -> str:
-    """The text of ``path`` (UTF-8, a byte-order mark dropped), refusing large or binary files."""
+def read_text(path: Path, limit: int = MAX_BYTES) -> str:
+    """The text of ``path`` (UTF-8, a byte-order mark dropped), refusing binary files and files
+    larger than ``limit`` bytes (a scenario file's limit by default)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise ReadError([problem(f"cannot read: {exc.strerror}", file=str(path))]) from None
-    if size > MAX_BYTES:
+    if size > limit:
+        name = "max-file-bytes" if limit == MAX_BYTES else "max-dataset-bytes"
         raise ReadError([problem(f"the file is {size / 1e6:.1f} MB; the limit is "
-                                 f"{MAX_BYTES / 1e6:.1f} MB (limit max-file-bytes)",
-                                 file=str(path))])
+                                 f"{limit / 1e6:.1f} MB (limit {name})", file=str(path))])
     try:
         raw = path.read_bytes()
     except OSError as exc:

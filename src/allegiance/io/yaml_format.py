@@ -171,7 +171,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, Location]]:
                                  file=file)]) from None
     if node is None:
         raise ReadError([problem("the file is empty", file=file)])
-    if _expanded_size(node) > MAX_NODES:
+    if "&" in text and _expanded_size(node) > MAX_NODES:  # aliases need an anchor (&)
         raise ReadError([problem(f"the document has more than {MAX_NODES:,} values (counting "
                                  "each use of an alias); refusing to read it (limit max-nodes)",
                                  file=file, line=1)])
@@ -225,11 +225,13 @@ def scenario_from_data(data: Any, where: dict[tuple, Location], file: str) -> Sc
                                  "...) at the top level", file=file, line=1, column=1)])
     structural: list[Problem] = []
     pruned: list[tuple] = []
-    data = copy.deepcopy(data)
+    copied = False
     for _ in range(50):
         try:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
+            if not copied:  # set problems aside on a copy; the caller's data stays as it was
+                data, copied = copy.deepcopy(data), True
             found = pydantic_problems(exc)
             structural += found
             # later list items first, so that removing one does not shift the others
