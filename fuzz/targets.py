@@ -10,7 +10,6 @@ input that takes longer than :data:`SLOW_SECONDS` is slow.
 
 from __future__ import annotations
 
-import io
 import math
 import time
 import traceback
@@ -80,16 +79,14 @@ def forecast_json(scenario) -> bool:
 
 def render_round_trip(scenario) -> None:
     """The forecast and scenario tables and a YAML round trip that must keep the content hash."""
-    from rich.console import Console
-
     import allegiance
     from allegiance.cli import render_forecast, render_scenario
     from allegiance.cli_common import console
     from allegiance.io.yaml_format import read_yaml
 
-    console._console = Console(file=io.StringIO(), width=80, highlight=False)
-    render_forecast(allegiance.forecast(scenario, model="mean"), explain=False)
-    render_scenario(scenario)
+    with console.captured():
+        render_forecast(allegiance.forecast(scenario, model="mean"), explain=False)
+        render_scenario(scenario)
     again = read_yaml(Path("round-trip.yaml"), export_scenario(scenario, "yaml"))
     if again.content_hash() != scenario.content_hash():
         raise AssertionError("YAML round trip changed the scenario's content hash")

@@ -19,13 +19,13 @@ from allegiance.cli_common import (
     OutputOpt,
     console,
     err_console,
-    escape_markup,
     explain_table,
     fail,
     load,
     new_table,
     parse_params,
     print_problems,
+    styled,
     table_output,
     user_errors,
     write_output,
@@ -145,14 +145,14 @@ def render_forecast(result: Forecast, explain: bool = False) -> None:
         stamp.append(f"as of {scenario.derived['as_of']}")
     if scenario.derived.get("variant"):
         stamp.append(f"variant {scenario.derived['variant']}")
-    console.print(f"[bold]{scenario.title}[/]" + (f" ({', '.join(stamp)})" if stamp else ""))
+    console.print(styled((scenario.title, "bold"), f" ({', '.join(stamp)})" if stamp else ""))
     params = ", ".join(f"{k}={v}" for k, v in result.model.get_params().items())
-    console.print(f"model [bold]{result.model.name}[/] ({params})"
+    console.print(styled("model ", (result.model.name, "bold"), f" ({params})"
                   + (f", seed {result.seed}" if result.seed is not None else "")
-                  + f"; {int(res.n_rounds)} round(s)")
+                  + f"; {int(res.n_rounds)} round(s)"))
     console.print(f"forecast = {res.outcome_statistic}")
     for warning in result.warnings:
-        console.print(f"[bold yellow]warning:[/] {escape_markup(warning)}")
+        console.print(styled(("warning:", "bold yellow"), f" {warning}"))
     if len(scenario.issues) > DETAILED_ISSUES:
         _render_compact(result)
     else:
@@ -212,9 +212,9 @@ def _render_detailed(result: Forecast) -> None:
     for k, issue in enumerate(scenario.issues):
         low, high = issue.scale
         value = res.outcome[k]
-        table = new_table(title=f"{issue.name}: forecast [bold]{value:.1f}[/] on "
-                      f"{low:g} ({issue.low_label or 'low'}) – {high:g} "
-                      f"({issue.high_label or 'high'})", title_justify="left")
+        table = new_table(title=styled(f"{issue.name}: forecast ", (f"{value:.1f}", "bold"),
+                                       f" on {low:g} ({issue.low_label or 'low'}) – {high:g} "
+                                       f"({issue.high_label or 'high'})"), title_justify="left")
         table.add_column("actor")
         table.add_column("start", justify="right")
         if res.positions.shape[0] > 1:
@@ -315,7 +315,8 @@ def _estimate(scenario: Scenario, est, digits: int = 1) -> str:
 
 
 def render_scenario(scenario: Scenario) -> None:
-    console.print(f"[bold]{scenario.title}[/] ({scenario.id}) {scenario.content_hash()[:19]}")
+    console.print(styled((scenario.title, "bold"),
+                         f" ({scenario.id}) {scenario.content_hash()[:19]}"))
     if scenario.description:
         console.print(scenario.description.strip())
     if scenario.derived:
@@ -354,10 +355,11 @@ def render_scenario(scenario: Scenario) -> None:
         console.print(sources)
     if scenario.coalitions:
         for name, coalition in scenario.coalitions.items():
-            console.print(f"coalition [bold]{name}[/]: {', '.join(coalition.members)}")
+            console.print(styled("coalition ", (name, "bold"),
+                                 f": {', '.join(coalition.members)}"))
     if scenario.variants:
         for name, variant in scenario.variants.items():
-            console.print(f"variant [bold]{name}[/]: {variant.description}")
+            console.print(styled("variant ", (name, "bold"), f": {variant.description}"))
 
 
 # ------------------------------------------------------------------------------- files
@@ -372,9 +374,9 @@ def validate_command(
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if errors:
-        err_console.print(f"[bold red]{errors} error(s)[/], {warnings} warning(s)")
+        err_console.print(styled((f"{errors} error(s)", "bold red"), f", {warnings} warning(s)"))
         raise typer.Exit(2)
-    console.print(f"[green]valid[/]: {file} ({warnings} warning(s))")
+    console.print(styled(("valid", "green"), f": {file} ({warnings} warning(s))"))
 
 
 @app.command("import")
@@ -429,7 +431,7 @@ def export_command(
     from allegiance.io.losses import export_losses
 
     for line in export_losses(loaded, to):
-        err_console.print(f"[yellow]warning:[/] {to}: {escape_markup(line)}")
+        err_console.print(styled(("warning:", "yellow"), f" {to}: {line}"))
     write_output(text, output)
 
 

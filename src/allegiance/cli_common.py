@@ -50,8 +50,8 @@ class _LazyConsole:
 
         buffer = io.StringIO()
         previous = self._console
-        self._console = Console(file=buffer, width=160, color_system=None, force_terminal=False,
-                                highlight=False, soft_wrap=False)
+        options = {**self._options, "width": self._options.get("width") or 160}
+        self._console = Console(file=buffer, color_system=None, force_terminal=False, **options)
         try:
             yield buffer
         finally:
@@ -59,9 +59,21 @@ class _LazyConsole:
 
 
 #: on a terminal Rich uses its width; piped output gets room for the wide tables
-console = _LazyConsole(highlight=False, soft_wrap=False,
+console = _LazyConsole(highlight=False, soft_wrap=False, markup=False,
                        width=None if sys.stdout.isatty() else 160)
-err_console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
+err_console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+def styled(*parts: str | tuple[str, str]) -> Any:
+    """A line made of plain strings and ``(text, style)`` pairs.
+
+    The consoles read no markup: every string they print is shown exactly as written, so names
+    and other data with square brackets (``[/x]``) are never taken for styling. Style comes only
+    from these pairs.
+    """
+    from rich.text import Text
+
+    return Text.assemble(*parts)
 
 
 def new_table(*args: Any, **kwargs: Any) -> Table:
@@ -80,7 +92,7 @@ class OutputFormat(StrEnum):
 
 
 def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {_escape(message)}")
+    err_console.print(styled(("error:", "bold red"), f" {message}"))
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -97,26 +109,19 @@ def print_problems(problems: list[Problem]) -> None:
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for p in errors[:MAX_PRINTED_ERRORS]:
-        err_console.print(f"[red]{_escape(p.location())}: error:[/] {_escape(p.field())}: "
-                          f"{_escape(p.message)}")
+        err_console.print(styled((f"{p.location()}: error:", "red"),
+                                 f" {p.field()}: {p.message}"))
     if len(errors) > MAX_PRINTED_ERRORS:
-        err_console.print(f"[red]… and {len(errors) - MAX_PRINTED_ERRORS:,} more error(s)[/]")
+        err_console.print(styled((f"… and {len(errors) - MAX_PRINTED_ERRORS:,} more error(s)",
+                                  "red")))
     for p in warnings[:MAX_PRINTED_WARNINGS]:
-        err_console.print(f"[yellow]{_escape(p.location())}: warning:[/] {_escape(p.field())}: "
-                          f"{_escape(p.message)}")
+        err_console.print(styled((f"{p.location()}: warning:", "yellow"),
+                                 f" {p.field()}: {p.message}"))
     rest = Counter(p.message for p in warnings[MAX_PRINTED_WARNINGS:])
     for message, count in rest.most_common():
-        err_console.print(f"[yellow]… and {count:,} more warning(s):[/] {_escape(message)}")
+        err_console.print(styled((f"… and {count:,} more warning(s):", "yellow"), f" {message}"))
 
 
-def escape_markup(text: str) -> str:
-    """``text`` safe to print through Rich (its square brackets are not markup)."""
-    from rich.markup import escape
-
-    return escape(str(text))
-
-
-_escape = escape_markup
 
 
 @contextlib.contextmanager
@@ -127,7 +132,7 @@ def user_errors() -> Iterator[None]:
     except ScenarioInvalid as exc:
         print_problems(exc.problems)
         count = len(exc.errors)
-        err_console.print(f"[bold red]{count} error(s); nothing was run.[/]")
+        err_console.print(styled((f"{count} error(s); nothing was run.", "bold red")))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except (ParameterError, UnknownModelError) as exc:
         fail(str(exc))

@@ -21,7 +21,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from allegiance.cli_common import console, err_console, fail, parse_params, user_errors
+from allegiance.cli_common import (
+    console,
+    err_console,
+    fail,
+    parse_params,
+    styled,
+    user_errors,
+)
 from allegiance.validation.backtest import (
     BacktestResult,
     ModelSummary,
@@ -174,16 +181,17 @@ def backtest_command(
                   f"cluster bootstrap over proposals ({bootstrap} resamples, seed {seed}).")
     for s in summaries:
         if s.note:
-            console.print(f"[dim]{s.model} ({s.capability}): {s.note}[/]")
+            console.print(styled((f"{s.model} ({s.capability}): {s.note}", "dim")))
     failed: dict[str, int] = {}
     for f in failures:
         failed[f["model"]] = failed.get(f["model"], 0) + 1
     for name, count in failed.items():
         example = next(f["error"] for f in failures if f["model"] == name)
-        err_console.print(f"[yellow]{name}: failed on {count} issue-run(s), e.g. {example}[/]")
+        err_console.print(styled((f"{name}: failed on {count} issue-run(s), e.g. {example}",
+                                  "yellow")))
     _, missing = model_availability()
     if missing and model.lower() == "all":
-        err_console.print("[yellow]not in this build: " + ", ".join(sorted(missing)) + "[/]")
+        err_console.print(styled(("not in this build: " + ", ".join(sorted(missing)), "yellow")))
     err_console.print(f"wrote {out / 'summary.csv'}, {out / 'summary.md'}, "
                       f"{out / 'predictions.csv'}, {out / 'backtest.json'}")
 
