@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ lint: $(STAMP_TEST)
 bench: $(STAMP_TEST)
 	$(BIN)/python -m compileall -q src/allegiance
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+FUZZ_INPUTS ?= 1000000
+FUZZ_SEED ?= 1
+ATHERIS_SECONDS ?= 0
+fuzz: $(STAMP_TEST)
+	$(BIN)/python -m pip install --quiet -e '.[test,fuzz]'
+	$(BIN)/python -m fuzz.campaign --inputs $(FUZZ_INPUTS) --seed $(FUZZ_SEED) --workers 2 \
+		--atheris $(ATHERIS_SECONDS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
