@@ -429,6 +429,7 @@ LAYER_COMMANDS = {
     "sensitivity": "allegiance.uncertainty.cli:sensitivity_command",
     "timeline": "allegiance.uncertainty.cli:timeline_command",
     "backtest": "allegiance.validation.cli:backtest_command",
+    "levers": "allegiance.levers.cli:levers_command",
 }
 
 
