@@ -198,7 +198,13 @@ def _solution(space: LeverSpace, candidate: Candidate, assess) -> LeverSolution:
 
 
 def _pick(found: list[Candidate], budget: int) -> list[Candidate]:
-    return [c for c in found if len(c.support) <= budget]
+    """Solutions within the budget that no other dominates: a solution whose changes include all
+    of a cheaper (or equal) solution's and more is no alternative to it."""
+    kept = [c for c in found if len(c.support) <= budget]
+    sets = [set(c.support) for c in kept]
+    return [c for c, own in zip(kept, sets, strict=True)
+            if not any(other < own and d.cost <= c.cost + 1e-12
+                       for d, other in zip(kept, sets, strict=True))]
 
 
 def levers(
@@ -211,7 +217,7 @@ def levers(
     within: str = "ranges",
     levers: str | list[str] | None = None,
     budget: int = 3,
-    tolerance: float = 0.05,
+    tolerance: float = 0.10,
     quota=None,
     weighting: str = "capability",
     seed: int | None = None,
@@ -329,15 +335,15 @@ def levers(
     if not found and within != "free":
         beyond, _ = run(space.hard_low, space.hard_high)
         outside = [_solution(space, c, assess) for c in beyond[:1 + N_ALTERNATIVES]]
+        notes.append("beyond the ranges: moves up to what each quantity allows (position scale, "
+                     "salience 0-1, capability up to the total of all actors); cost above 1 "
+                     "measures how far beyond")
     cheapest = None
     listed = found or beyond
     if listed:
         by_cost = min(listed, key=lambda c: (c.cost, len(c.support)))
         if by_cost is not listed[0]:
             cheapest = _solution(space, by_cost, assess)
-        notes.append("beyond the ranges: moves up to what each quantity allows (position scale, "
-                     "salience 0-1, capability up to the total of all actors); cost above 1 "
-                     "measures how far beyond")
     for solution in [*solutions, *outside]:
         if not solution.verdict["satisfied"]:
             notes.append("a solution failed the coalition layer's re-check: "

@@ -43,7 +43,8 @@ def levers_command(
                       ] = 3,
     tolerance: Annotated[float, typer.Option(
         "--tolerance", help="'Moves there': forecast within this share of the scale of the "
-        "agreed position.")] = 0.05,
+        "agreed position (default 0.1: half the 20-point step between labelled points of a "
+        "0-100 scale).")] = 0.10,
     quota: Annotated[str | None, typer.Option("--quota", "-q", help="Quota rule (see "
                                                "coalitions).")] = None,
     param: Annotated[list[str] | None, typer.Option(
