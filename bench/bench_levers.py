@@ -20,8 +20,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import allegiance  # noqa: E402
 from machine import python_loop_seconds  # noqa: E402
+
+import allegiance  # noqa: E402
 
 CASES = (
     ("mean", {}, 2.0),

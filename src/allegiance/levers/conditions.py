@@ -1,4 +1,5 @@
-"""The three conditions a coalition must meet, evaluated on thousands of candidate scenarios at once.
+"""The three conditions a coalition must meet, evaluated on thousands of candidate scenarios at
+once.
 
 A candidate is a vector of parameter values (one per estimate, see :mod:`allegiance.levers.space`);
 a batch of candidates ``(N, P)`` becomes batched arrays ``(N, n_actors, n_issues)`` through the

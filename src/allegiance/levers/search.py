@@ -145,7 +145,7 @@ def search(space: LeverSpace, evaluate: Evaluator, *, low: np.ndarray, high: np.
 
     # combinations of shortlisted estimates on top of each starting point
     jobs = []
-    for s, start in enumerate(starts):
+    for s in range(len(starts)):
         room = budget - len(start_supports[s])
         pool = [j for j in short if j not in start_supports[s]]
         for size in range(2 if s == 0 else 1, room + 1):

@@ -2,8 +2,8 @@
 
 The hash is the SHA-256 of the scenario's canonical JSON form: keys sorted, numbers in a fixed
 representation, no whitespace. It does not depend on key order or formatting of the file the
-scenario came from, nor on whether saliences were written on 0–1 or 0–100. Sections added to the format later
-(``lever_sets``) count only when present, so older scenarios keep their hash.
+scenario came from, nor on whether saliences were written on 0–1 or 0–100. Sections added to the
+format later (``lever_sets``) count only when present, so older scenarios keep their hash.
 """
 
 from __future__ import annotations

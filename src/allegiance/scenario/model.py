@@ -250,7 +250,7 @@ class Variant(_Strict):
 
 
 class LeverSet(_Strict):
-    """A named list of estimates an analysis may move (see :mod:`allegiance.scenario.lever_sets`)."""
+    """A named list of estimates an analysis may move (:mod:`allegiance.scenario.lever_sets`)."""
 
     description: str = ""
     levers: list[str]
