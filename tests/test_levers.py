@@ -221,3 +221,23 @@ def test_lever_list_expansion():
     assert expand_levers("us-train-equip", scenario) == expand_levers(
         "set:us-train-equip", scenario)
     assert len(expand_levers("salience", scenario)) == 35
+
+
+def test_alternatives_are_verified_and_not_supersets_of_the_best():
+    result = allegiance.levers(short_of_quota(), "ab", model="mean")
+    best = {(c.actor, c.issue, c.field) for c in result.solution.changes}
+    assert result.alternatives
+    for alternative in result.alternatives:
+        assert alternative.verdict["satisfied"]
+        assert not best <= {(c.actor, c.issue, c.field) for c in alternative.changes}
+        assert (alternative.count, alternative.cost) >= (result.solution.count,
+                                                          result.solution.cost)
+
+
+def test_iterative_model_finds_the_same_capability_change():
+    # everyone at the same position: BDM moves nobody, so only winning is at stake
+    result = allegiance.levers(short_of_quota(), "ab", model="bdm", levers="capability")
+    change = result.solution.changes[0]
+    assert (change.actor, change.field) == ("A", "capability")
+    assert change.after == pytest.approx(25, abs=1e-4)
+    assert result.solution.verdict["satisfied"]
