@@ -241,3 +241,20 @@ def test_iterative_model_finds_the_same_capability_change():
     assert (change.actor, change.field) == ("A", "capability")
     assert change.after == pytest.approx(25, abs=1e-4)
     assert result.solution.verdict["satisfied"]
+
+
+def test_free_costs_are_in_spans(tmp_path):
+    result = allegiance.levers(short_of_quota(), "ab", model="mean", within="free")
+    best = result.solution
+    # any one of the three capabilities moved by 5 points; span = the largest capability, 45
+    assert best.count == 1 and best.changes[0].field == "capability"
+    assert best.cost == pytest.approx(5 / 45, abs=1e-5)
+
+
+def test_lever_sets_survive_a_round_trip(tmp_path):
+    scenario = allegiance.load_scenario("syria-2014")
+    path = tmp_path / "syria.yaml"
+    save_scenario(scenario, path)
+    again = allegiance.load_scenario(str(path))
+    assert again.lever_sets == scenario.lever_sets
+    assert again.content_hash() == scenario.content_hash()

@@ -327,8 +327,10 @@ def levers(
     else:
         inside = None
         proof = f"search: no solution found inside the bounds with at most {budget} changes"
-    if within == "free":
+    if within == "free":  # the search was not held to the ranges: say only what it found
         proof = proof.replace("inside the bounds", "within what each quantity allows")
+        inside = True if any(all(space.inside(c.values)[list(c.support)]) for c in found) \
+            else None
     solutions = [_solution(space, c, assess) for c in found[:1 + N_ALTERNATIVES]]
     outside: list[LeverSolution] = []
     beyond: list[Candidate] = []
