@@ -36,9 +36,9 @@ def levers_command(
         "width the sources' Admiralty grades justify = 1) or free (no ranges; span = 1).")
     ] = "ranges",
     lever_list: Annotated[str | None, typer.Option(
-        "--levers", help="Which estimates may move: FIELD[:ACTOR[@ISSUE]] items and lever set "
-        "names, comma-separated (e.g. capability:rebels,position:officers@settlement). Default: "
-        "all.")] = None,
+        "--levers", help="Which estimates may move, comma-separated: FIELD:ACTOR@ISSUE items "
+        "(FIELD position, salience, capability or *; ACTOR and @ISSUE optional) and lever set "
+        "names, e.g. capability:rebels,position:officers@settlement. Default: all.")] = None,
     budget: Annotated[int, typer.Option("--budget", "-k", help="At most this many changes.")
                       ] = 3,
     tolerance: Annotated[float, typer.Option(
