@@ -47,10 +47,12 @@ from allegiance.version import __version__
 
 __all__ = ["LeverChange", "LeverSolution", "LeversResult", "apply_changes", "levers"]
 
-#: Search effort per model (combination-stage evaluations, refined candidates, bisection steps):
-#: static models evaluate about a million candidates a second, the iterative ones a thousand.
-EFFORT = {"mean": (40_000, 12, 20), "median": (40_000, 12, 20), "nash": (10_000, 8, 20)}
-DEFAULT_EFFORT = (2_500, 4, 14)
+#: Search effort per model (combination-stage evaluations, refined candidates, bisection steps,
+#: local-search steps per point and round): static models evaluate about a million candidates a
+#: second, the iterative ones a thousand.
+EFFORT = {"mean": (40_000, 12, 20, 256), "median": (40_000, 12, 20, 256),
+          "nash": (10_000, 8, 20, 64)}
+DEFAULT_EFFORT = (2_500, 4, 14, 32)
 N_ALTERNATIVES = 4
 
 
@@ -296,7 +298,7 @@ def levers(
     mask = np.isin(np.array(space.sampler.base.actor_ids), members)
     evaluate = Evaluator(space, mask, model=model, rule=rule, weighting=weighting,
                          tolerance=tolerance, seed=seed)
-    evaluations, refine_top, steps = EFFORT.get(model_name, DEFAULT_EFFORT)
+    evaluations, refine_top, steps, local_samples = EFFORT.get(model_name, DEFAULT_EFFORT)
     if max_evaluations is not None:
         evaluations = int(max_evaluations)
 
@@ -313,7 +315,7 @@ def levers(
             return [], False
         found = search(space, evaluate, low=low, high=high, budget=budget, seed=seed,
                        plans=plans, max_evaluations=evaluations, refine_top=refine_top,
-                       steps=steps)
+                       steps=steps, local_samples=local_samples)
         return _pick(found, budget), None
 
     found, proven = run(space.low, space.high)
@@ -344,7 +346,7 @@ def levers(
     listed = found or beyond
     if listed:
         by_cost = min(listed, key=lambda c: (c.cost, len(c.support)))
-        if by_cost is not listed[0]:
+        if by_cost is not listed[0] and by_cost.cost < listed[0].cost - 1e-6:
             cheapest = _solution(space, by_cost, assess)
     for solution in [*solutions, *outside]:
         if not solution.verdict["satisfied"]:

@@ -18,6 +18,12 @@ which every step evaluates all its candidates in one call of the model over the 
    changes). Bisection along a move is exact when the conditions change monotonically along it,
    which holds for capability and position moves under the compromise model; otherwise it
    returns a feasible point no dearer than the one it started from.
+5. **Local search.** Bisection cannot trade one move against another along the boundary of the
+   feasible region (a little more of one, a little less of the other), so each refined point then
+   takes Gaussian steps on its own changes (a batched (1 + λ) evolution strategy: Rechenberg,
+   *Evolutionsstrategie*, 1973; Beyer & Schwefel, "Evolution strategies", *Natural Computing* 1,
+   2002), all of them evaluated in one call per round, and moves to its cheapest feasible step;
+   the result is refined by bisection once more.
 The result is the set of distinct feasible supports found, each with its cheapest point. The
 search is a heuristic (a found answer is verified, a missing one is "none found"), except where
 the exact programme proves that no capability change can make the coalition win.
@@ -50,11 +56,23 @@ def _support(space: LeverSpace, values: np.ndarray) -> np.ndarray:
     return np.abs(values - space.value) > tol
 
 
+#: A move smaller than this share of its cost unit is numerical noise: it is undone (when the
+#: candidate stays feasible without it).
+NEGLIGIBLE = 1e-6
+
+
 def _collect(space: LeverSpace, values: np.ndarray, feasible: np.ndarray,
-             found: dict[tuple[int, ...], Candidate]) -> None:
+             found: dict[tuple[int, ...], Candidate], evaluate: Evaluator | None = None) -> None:
     if not feasible.any():
         return
     chosen = values[feasible]
+    if evaluate is not None:
+        tiny = _support(space, chosen) & (space.cost(chosen) < NEGLIGIBLE)
+        if tiny.any():
+            rows = tiny.any(axis=1)
+            snapped = np.where(tiny[rows], space.value, chosen[rows])
+            keep = evaluate(snapped).satisfied
+            chosen[np.flatnonzero(rows)[keep]] = snapped[keep]
     costs = space.cost(chosen)
     changed = _support(space, chosen)
     total = np.where(changed, costs, 0.0).sum(axis=1)
@@ -103,7 +121,7 @@ def _refine(space: LeverSpace, evaluate: Evaluator, points: np.ndarray, steps: i
 def search(space: LeverSpace, evaluate: Evaluator, *, low: np.ndarray, high: np.ndarray,
            budget: int, seed: int, plans: list[CapabilityPlan], max_evaluations: int = 200_000,
            grid: int = 9, shortlist: int = 10, refine_top: int = 24,
-           steps: int = BISECTION_STEPS) -> list[Candidate]:
+           steps: int = BISECTION_STEPS, local_samples: int = 0) -> list[Candidate]:
     """Distinct feasible supports found (cheapest point of each), sorted by (count, cost)."""
     rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(7,)))
     found: dict[tuple[int, ...], Candidate] = {}
@@ -167,10 +185,45 @@ def search(space: LeverSpace, evaluate: Evaluator, *, low: np.ndarray, high: np.
         combined = evaluate(combo_values)
         _collect(space, combo_values, combined.satisfied, found)
 
-    # refinement of the cheapest feasible candidate of each support
+    # refinement of the cheapest feasible candidate of each support, then a local search along
+    # the boundary of the feasible region, then refinement again
     if found:
         best = sorted(found.values(), key=lambda c: (len(c.support), c.cost))[:refine_top]
         refined = _refine(space, evaluate, np.array([c.values for c in best]), steps)
-        _collect(space, refined, evaluate(refined).satisfied, found)
+        _collect(space, refined, evaluate(refined).satisfied, found, evaluate)
+        if local_samples:
+            moved = _local_search(space, evaluate, refined, low, high, rng, local_samples)
+            if not np.array_equal(moved, refined):
+                again = _refine(space, evaluate, moved, steps)
+                _collect(space, again, evaluate(again).satisfied, found, evaluate)
     return sorted(found.values(), key=lambda c: (len(c.support), c.cost, c.support))
+
+
+def _local_search(space: LeverSpace, evaluate: Evaluator, points: np.ndarray, low: np.ndarray,
+                  high: np.ndarray, rng: np.random.Generator, samples: int,
+                  rounds: int = 4) -> np.ndarray:
+    """A batched (1 + λ) evolution strategy on each point's own changes: ``samples`` Gaussian
+    steps (a quarter of a cost unit, halved every round) around each point, all evaluated in one
+    call; a point moves to its cheapest feasible step when that is cheaper."""
+    current = points.copy()
+    satisfied = evaluate(current).satisfied
+    changed = _support(space, current) & satisfied[:, None]
+    if not changed.any():
+        return current
+    unit = (space.unit_up + space.unit_down) / 2
+    cost = np.where(changed, space.cost(current), 0.0).sum(axis=1)
+    n, p = current.shape
+    for r in range(rounds):
+        radius = 0.25 / 2 ** r
+        steps = rng.standard_normal((n, samples, p)) * radius * unit * changed[:, None, :]
+        trial = np.clip(current[:, None, :] + steps, low, high).reshape(n * samples, p)
+        verdicts = evaluate(trial)
+        trial_cost = np.where(changed.repeat(samples, axis=0), space.cost(trial), 0.0).sum(axis=1)
+        trial_cost = np.where(verdicts.satisfied, trial_cost, np.inf).reshape(n, samples)
+        pick = trial_cost.argmin(axis=1)
+        better = trial_cost[np.arange(n), pick] < cost - 1e-12
+        chosen = trial.reshape(n, samples, p)[np.arange(n), pick]
+        current = np.where(better[:, None], chosen, current)
+        cost = np.where(better, trial_cost[np.arange(n), pick], cost)
+    return current
 
