@@ -453,6 +453,7 @@ LAYER_COMMANDS = {
     "timeline": "allegiance.uncertainty.cli:timeline_command",
     "backtest": "allegiance.validation.cli:backtest_command",
     "power": "allegiance.coalitions.power_cli:power_command",
+    "levers": "allegiance.levers.cli:levers_command",
 }
 
 

@@ -18,6 +18,7 @@ from allegiance.io import DEFAULT_SCENARIO, load_scenario
 from allegiance.models.base import ExplainTable, ParameterError
 from allegiance.models.registry import UnknownModelError
 from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid
+from allegiance.textstyle import styled
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -64,16 +65,6 @@ console = _LazyConsole(highlight=False, soft_wrap=False, markup=False,
 err_console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
-def styled(*parts: str | tuple[str, str]) -> Any:
-    """A line made of plain strings and ``(text, style)`` pairs.
-
-    The consoles read no markup: every string they print is shown exactly as written, so names
-    and other data with square brackets (``[/x]``) are never taken for styling. Style comes only
-    from these pairs.
-    """
-    from rich.text import Text
-
-    return Text.assemble(*parts)
 
 
 def new_table(*args: Any, **kwargs: Any) -> Table:
