@@ -78,7 +78,10 @@ def follow_parent() -> None:
     parent dies, even by SIGKILL (Linux's parent-death signal; elsewhere only the first part)."""
     import signal
     import sys
+    import threading
 
+    if threading.current_thread() is not threading.main_thread():
+        return  # a thread of this process, not a process of its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
@@ -210,7 +213,7 @@ class DaskExecutor(Executor):
 
     def imap(self, function, task, ranges):
         client = self.client
-        if self._cluster is not None:  # workers started here follow this process
+        if self._cluster is not None and self.processes:  # worker processes started here
             client.run(follow_parent)
             client.run(follow_parent, nanny=True)
         shipped = client.scatter(task, broadcast=True)
