@@ -360,8 +360,8 @@ def combine(scenarios: Sequence[Scenario]) -> Scenario:
     """One multi-issue scenario from single-issue ones (e.g. the issues of one proposal).
 
     Each actor keeps its stance on the issues where it took a position (and is absent from the
-    others); its capability on each issue is the one it had in that issue's scenario.
-
+    others); its capability on each issue is the one it had in that issue's scenario. The
+    sources of all the scenarios are kept (once per id), so every estimate's citations resolve.
     """
     first = scenarios[0]
     actors: dict[str, dict[str, Any]] = {}
@@ -377,11 +377,18 @@ def combine(scenarios: Sequence[Scenario]) -> Scenario:
                 "salience": stance.salience.model_dump(),
                 "capability": (stance.capability or actor.capability).model_dump(),
             }
+    # the union of the scenarios' sources, first occurrence of each id kept: every stance and
+    # capability copied above cites them
+    sources: dict[str, dict[str, Any]] = {}
+    for scenario in scenarios:
+        for source in scenario.sources:
+            sources.setdefault(source.id, source.model_dump())
     proposal = str(first.issues[0].metadata.get("proposal", first.id))
     return Scenario.model_validate({
         "id": proposal,
         "title": f"{proposal} ({len(scenarios)} issues)",
         "metadata": dict(first.metadata),
+        "sources": list(sources.values()),
         "issues": [s.issues[0].model_dump() for s in scenarios],
         "actors": list(actors.values()),
     })

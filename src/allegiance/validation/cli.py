@@ -100,6 +100,9 @@ def backtest_command(
     output_dir: Annotated[str, typer.Option("--output-dir", "-o", help="Folder for summary.csv, "
                                             "predictions.csv and backtest.json.")
                           ] = "backtest-results",
+    allow_failures: Annotated[bool, typer.Option(
+        "--allow-failures", help="Exit 0 even when a model failed on some issues (they are "
+        "scored on the rest; the failures are listed in backtest.json).")] = False,
 ) -> None:
     """Score the models' forecasts against the recorded outcomes of a DEU data set."""
     from allegiance.io.deu import read_dataset
@@ -175,17 +178,42 @@ def backtest_command(
     for s in summaries:
         if s.note:
             console.print(f"[dim]{s.model} ({s.capability}): {s.note}[/]")
-    failed: dict[str, int] = {}
-    for f in failures:
-        failed[f["model"]] = failed.get(f["model"], 0) + 1
-    for name, count in failed.items():
-        example = next(f["error"] for f in failures if f["model"] == name)
-        err_console.print(f"[yellow]{name}: failed on {count} issue-run(s), e.g. {example}[/]")
     _, missing = model_availability()
     if missing and model.lower() == "all":
         err_console.print("[yellow]not in this build: " + ", ".join(sorted(missing)) + "[/]")
     err_console.print(f"wrote {out / 'summary.csv'}, {out / 'summary.md'}, "
                       f"{out / 'predictions.csv'}, {out / 'backtest.json'}")
+    lines = failure_lines(failures, n_issues)
+    style = "yellow" if allow_failures else "red"
+    for line in lines:
+        err_console.print(f"[{style}]{_escape_markup(line)}[/]")
+    if lines and not allow_failures:
+        err_console.print(f"[red]the backtest is incomplete: {len(lines)} model run(s) failed on "
+                          f"some issues (details: {out / 'backtest.json'}, 'failures'); "
+                          "--allow-failures accepts this[/]")
+        raise typer.Exit(1)
 
 
-__all__ = ["backtest_command", "summary_markdown", "summary_table"]
+def failure_lines(failures: list[dict], n_issues: int) -> list[str]:
+    """One line per model and capability option that failed on any issue: how many issues,
+    and the most common error."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for f in failures:
+        grouped.setdefault((f["model"], str(f.get("capability") or "")), []).append(
+            str(f["error"]))
+    lines = []
+    for (name, option), errors in grouped.items():
+        common = max(set(errors), key=errors.count)
+        where = f" ({option})" if option else ""
+        lines.append(f"{name}{where}: failed on {len(errors)} of {n_issues} issues, e.g. "
+                     f"{common}")
+    return lines
+
+
+def _escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+__all__ = ["backtest_command", "failure_lines", "summary_markdown", "summary_table"]
