@@ -14,10 +14,12 @@ atomically.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -105,7 +107,7 @@ def backtest_command(
         "scored on the rest; the failures are listed in backtest.json).")] = False,
 ) -> None:
     """Score the models' forecasts against the recorded outcomes of a DEU data set."""
-    from allegiance.io.deu import read_dataset
+    from allegiance.io.deu import DeuValuesMapped, read_dataset
     from allegiance.io.yaml_format import write_atomic
 
     params = parse_params(param)
@@ -132,7 +134,12 @@ def backtest_command(
             for value in values:
                 make_model(names[0], **{**params, name.strip(): value})
             tuned = (name.strip().replace("-", "_"), values)
-        datasets = {option: read_dataset(dataset, capability=option) for option in options}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DeuValuesMapped)
+            datasets = {option: read_dataset(dataset, capability=option) for option in options}
+    for note in dict.fromkeys(str(w.message) for w in caught
+                              if issubclass(w.category, DeuValuesMapped)):
+        err_console.print(f"[yellow]warning:[/] {escape(note)}")
     n_issues = len(scored(next(iter(datasets.values()))))
     n_runs = (len(names) + (0 if "mean" in names else 1)) if tuned is None else 1 + len(tuned[1])
     results: dict[str, BacktestResult] = {}
@@ -186,7 +193,7 @@ def backtest_command(
     lines = failure_lines(failures, n_issues)
     style = "yellow" if allow_failures else "red"
     for line in lines:
-        err_console.print(f"[{style}]{_escape_markup(line)}[/]")
+        err_console.print(f"[{style}]{escape(line)}[/]")
     if lines and not allow_failures:
         err_console.print(f"[red]the backtest is incomplete: {len(lines)} model run(s) failed on "
                           f"some issues (details: {out / 'backtest.json'}, 'failures'); "
@@ -208,12 +215,6 @@ def failure_lines(failures: list[dict], n_issues: int) -> list[str]:
         lines.append(f"{name}{where}: failed on {len(errors)} of {n_issues} issues, e.g. "
                      f"{common}")
     return lines
-
-
-def _escape_markup(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 __all__ = ["backtest_command", "failure_lines", "summary_markdown", "summary_table"]
