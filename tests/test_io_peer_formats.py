@@ -2,7 +2,8 @@
 located errors, and the built-in scenarios made from the reference files.
 
 The KTAB and BDM reference files are the copies in tests/data/reference (origin and licence in
-its README); the GPL decide inputs are read from ../shared/reference beside the repository. Expected numbers are re-read from those files here with the
+its README); the GPL decide inputs are read from ../shared/reference beside the repository.
+Expected numbers are re-read from those files here with the
 standard library (csv, xml.etree, str.split), independently of the importers.
 """
 
@@ -61,7 +62,8 @@ def reference_text(relative: str) -> str:
     text = reference_file(relative).read_text(encoding="utf-8-sig")
     if relative == "ktab/smpExample.xml":
         # KTAB ships this file with Alice's first coordinate blanked (to test error handling);
-        # its reference run used 52.8 (tests/data/reference/README.md). The blank itself is tested below.
+        # its reference run used 52.8 (tests/data/reference/README.md). The blank itself is
+        # tested below.
         text = text.replace("<dCoord></dCoord>", "<dCoord>52.8</dCoord>", 1)
     return text
 

@@ -3,7 +3,8 @@
 Reference data are the copies in ``tests/data/reference/ktab`` (KTAB's reference logs
 ``20170530_ref-dummyData_3Dim.txt`` and ``20170530_ref-smpExample.txt``, shipped with KTAB's
 sources, and full ``smpc`` logs of ``dummyData_6Dim.csv`` and ``dummyData-a040.csv`` in
-``runs/``; origin and licence in that folder's README). Every number printed in the logs is compared at the precision it is printed with.
+``runs/``; origin and licence in that folder's README). Every number printed in the logs is
+compared at the precision it is printed with.
 """
 
 from __future__ import annotations
