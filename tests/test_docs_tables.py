@@ -70,3 +70,67 @@ def test_block_markers_replace_only_their_content():
     assert docs.committed(out, "x") == "new\n" and docs.committed(out, "y") == "keep\n"
     with pytest.raises(KeyError):
         docs.replace_block(text, "z", "")
+
+
+# ------------------------------------------- the prose of docs/validation.md agrees with its tables
+def _rows(name: str) -> list[dict[str, str]]:
+    lines = [line for line in _committed(name).splitlines() if line.startswith("|")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    return [dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True))
+            for line in lines[2:]]
+
+
+def _interval(cell: str) -> tuple[float, float, float]:
+    mean, rest = cell.split(" [")
+    low, high = rest.rstrip("]").split(", ")
+    return float(mean), float(low), float(high)
+
+
+def test_validation_prose_claims_hold_in_its_tables():
+    rows = _rows("backtest")
+    assert all(r["issues (failed)"].endswith("(0)") for r in rows)  # "Failures. None"
+    options = ["equal", "gdp", "council-votes", "shapley-shubik"]
+    others = [r for r in rows if r["model"] != "mean"]
+    # "no model beats the compromise model under any capability option"
+    assert all(_interval(r["vs mean [95% CI]"])[0] > 0 for r in others)
+    # "bdm ... loses under every option, with bootstrap intervals that exclude zero"
+    assert all(_interval(r["vs mean [95% CI]"])[1] > 0 for r in others if r["model"] == "bdm")
+    # "formal Council votes ... the worst option for the compromise model"
+    mean_mae = {r["capability"]: float(r["MAE"]) for r in rows if r["model"] == "mean"}
+    assert max(options, key=lambda o: mean_mae[o]) == "council-votes"
+    # "no row forecasts even half of the issues within 10 points"
+    assert max(float(r["within 10"].rstrip("%")) for r in rows) < 50
+    # "the stochastic model's intervals contain the outcome in a few percent of issues"
+    assert all(float(r["cover 80%"].rstrip("%")) < 10 for r in rows if r["model"] == "exchange")
+    # "nash is the worst model with its default disagreement point"
+    for option in options:
+        by_model = {r["model"]: float(r["MAE"]) for r in rows if r["capability"] == option}
+        assert max(by_model, key=by_model.get) == "nash"
+    # nash's error comes from the issues with a reference point
+    split = {r["issues"]: r for r in _rows("nash-reference-point")}
+    with_rp, without = split["with a reference point"], split["without one"]
+    assert float(with_rp["nash"]) > 1.5 * float(with_rp["mean"])
+    assert abs(float(without["nash"]) - float(without["mean"])) < 2
+    # "the cross-validated nash equals nash[disagreement=worst] under every option"
+    tune = _rows("nash-tune")
+    for option in options:
+        worst = next(r for r in tune if r["model"] == "nash[disagreement=worst]"
+                     and r["capability"] == option)
+        cv = next(r for r in tune if r["model"] == "nash[cv disagreement]"
+                  and r["capability"] == option)
+        assert {k: v for k, v in worst.items() if k != "model"} == \
+            {k: v for k, v in cv.items() if k != "model"}
+    # "the weighted median ... puts more issues within 10 points" (than the compromise model)
+    for option in [*options, "cv"]:
+        share = {r["model"]: float(r["within 10"].rstrip("%")) for r in rows
+                 if r["capability"] == option}
+        assert share["median"] > share["mean"]
+    # "the one cell where other models do better ... is consultation under unanimity"
+    cells = _rows("backtest-breakdown")
+    better = {(c["procedure"], c["voting rule"]) for c in cells
+              if min(float(c[m]) for m in ("median", "bdm", "smp", "exchange", "nash"))
+              < float(c["mean"])}
+    assert better == {("CNS", "Unan")}
+    unan = next(c for c in cells if (c["procedure"], c["voting rule"]) == ("CNS", "Unan"))
+    assert {m for m in ("median", "bdm", "smp", "exchange", "nash")
+            if float(unan[m]) < float(unan["mean"])} == {"smp", "median"}
