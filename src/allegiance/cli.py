@@ -401,14 +401,20 @@ def import_command(
             if not output:
                 fail(f"{file} is a {name} data set with one scenario per issue: give a folder "
                      "with --output DIR")
-            from allegiance.io.deu import write_dataset_yaml
+            import warnings as _warnings
+
+            from allegiance.io.deu import DeuValuesMapped, write_dataset_yaml
             from allegiance.io.filesystem import WriteError
 
-            try:
-                written = write_dataset_yaml(
-                    load_dataset(path, name, capability=capability), output)
-            except WriteError as exc:
-                fail(str(exc))
+            with _warnings.catch_warnings(record=True) as caught:
+                _warnings.simplefilter("always", DeuValuesMapped)
+                try:
+                    written = write_dataset_yaml(
+                        load_dataset(path, name, capability=capability), output)
+                except WriteError as exc:
+                    fail(str(exc))
+            for note in dict.fromkeys(str(w.message) for w in caught):
+                err_console.print(styled(("warning:", "yellow"), f" {note}"))
             console.print(f"wrote {len(written)} scenarios to {output}")
             return
     loaded = load(file, input_format=input_format)
