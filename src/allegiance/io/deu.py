@@ -535,10 +535,10 @@ def write_dataset_yaml(scenarios: list[Scenario], out_dir: str | Path) -> list[P
 # the single-scenario format interface (allegiance.io.FORMATS): the first issue only is not
 # useful, so reading a DEU file as *one* scenario points the user to the dataset functions.
 def read(path: Path, text: str) -> Scenario:
-    scenarios = read_dataset_text(text, str(path))
-    if len(scenarios) == 1:
-        return scenarios[0]
-    raise ReadError([problem(f"this DEU file holds {len(scenarios)} issues, one scenario each; "
+    parsed = parse_text(text, str(path))  # rows only: a data set is refused before it is built
+    if len(parsed.rows) == 1:
+        return scenarios_from(parsed)[0]
+    raise ReadError([problem(f"this DEU file holds {len(parsed.rows)} issues, one scenario each; "
                              "import it with `allegiance import FILE -o DIR` or run "
                              "`allegiance backtest FILE`", file=str(path))], source=str(path))
 

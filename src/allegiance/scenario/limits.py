@@ -30,7 +30,7 @@ MAX_TEXT_CHARS = 20_000
 #: bytes of one scenario file (any format): about 1,000 actors on five issues with ranges
 MAX_FILE_BYTES = 1024 * 1024
 #: bytes of one data-set file read as many scenarios (the whole DEU III file is about 0.1 MB)
-MAX_DATASET_BYTES = 4 * 1024 * 1024
+MAX_DATASET_BYTES = 1024 * 1024
 #: nesting depth of a YAML or JSON document
 MAX_DEPTH = 64
 #: YAML nodes in one document, counting every expansion of an alias
