@@ -59,13 +59,9 @@ def run(factory, seed, rounds=10):
     handler = Observable(model_ref=model, output_directory=Path("."))
     loop = ModelLoop(model, handler, 0)
     per_round = []
-    realized_count = []
     for _ in range(rounds):
-        before = handler.observers if hasattr(handler, "observers") else None
-        del before
         loop.loop()
         per_round.append(outcome(model))
-    del realized_count
     return per_round, model.tie_count
 
 

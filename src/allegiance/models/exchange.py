@@ -233,6 +233,7 @@ class _Round:
             for side in ("I", "J")
         }
         self.valid = np.zeros(size, dtype=bool)
+        self.near = np.zeros(size, dtype=bool)  # near an edge that decimals decide
         self.static: np.ndarray | None = None
         # exchanges grouped by the actor-issue cell each side supplies / demands
         cells = n_actors * n_issues
@@ -301,17 +302,15 @@ class _Round:
         outcome comes within ``_NEAR`` of the demander's position, or whose voter comes within
         ``_NEAR`` of the scale's ends, are recomputed in decimal arithmetic, where the rounding
         decides their branch as it does in the reference."""
-        self._calculate_float(index)
-        if self.shadow is None or index.size == 0:
+        if self.shadow is None:
+            self._calculate_float(index)
             return
+        self.near[index] = False
+        self._calculate_float(index)
         index = index[self.valid[index]]
-        near = np.zeros(index.size, dtype=bool)
-        for nbs0, nbs1, target in ((self.nbs0I, self.nbs1I, self.tI),
-                                   (self.nbs0J, self.nbs1J, self.tJ)):
-            near |= np.abs(target[index] - nbs0[index]) < _NEAR
-            near |= np.abs(target[index] - nbs1[index]) < _NEAR
+        near = self.near[index]
         for y in (self.yI[index], self.yJ[index]):
-            near |= (y < _NEAR) | (y > 100.0 - _NEAR)
+            near |= ((y < _NEAR) & (y != 0.0)) | ((y > 100.0 - _NEAR) & (y != 100.0))
         for r in index[near].tolist():
             self._calculate_decimal(r)
 
@@ -404,6 +403,8 @@ class _Round:
         # other is shortened; an outcome already at that position, or brought exactly to it (to
         # rounding), is left alone, as in the reference with exact arithmetic
         cross = ~(above | below) & (np.abs(before) > _EDGE) & (np.abs(after) > _EDGE)
+        if self.shadow is not None:  # decided by the decimal residual in the reference
+            self.near[index] |= (np.abs(before) < _NEAR) | (np.abs(after) < _NEAR)
         if side == "I":
             self.nbs0I[index], self.nbs1I[index] = nbs0, nbs1
         else:

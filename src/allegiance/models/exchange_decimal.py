@@ -116,28 +116,38 @@ class DecimalRound:
         self.sc = scenario
         self.x0 = start
         self.current: dict[tuple[int, int], Decimal] = {}  # (actor, issue) -> realised vote
-        self.received: dict[tuple[int, int, int], Decimal] = {}  # (demander, issue, supplier)
+        # positions received by a demander on an issue, by supplier: (demander, issue) -> dict
+        self.received: dict[tuple[int, int], dict[int, Decimal]] = {}
         self.outcome = scenario.outcome(start)
         n_actors = len(start)
         self.left = np.array(
             [[start[a][k] <= self.outcome[k] for k in range(scenario.n_issues)]
              for a in range(n_actors)], dtype=bool)
+        members = scenario.members
+        # per issue, in input order: start positions, saliences, capabilities of the members
+        self.column = [[start[a][k] for a in m] for k, m in enumerate(members)]
+        self.column_s = [[scenario.s[a][k] for a in m] for k, m in enumerate(members)]
+        self.column_c = [[scenario.c[a][k] for a in m] for k, m in enumerate(members)]
+        self.slot = [{a: n for n, a in enumerate(m)} for m in members]
 
     def position(self, actor: int, issue: int) -> Decimal:
         return self.current.get((actor, issue), self.x0[actor][issue])
 
     def _numerator(self, issue: int, demander: int, supplier: int, vote: Decimal | None):
-        """Numerator of the outcome the supplier sees (``vote`` replaces the supplier, else the
-        position received from it stays)."""
-        sc, received, x0 = self.sc, self.received, self.x0
-        numerator = 0
-        for a in sc.members[issue]:
-            if a == supplier and vote is not None:
-                x = vote
-            else:
-                x = received.get((demander, issue, a), x0[a][issue])
-            numerator += x * sc.s[a][issue] * sc.c[a][issue]
-        return numerator
+        """Numerator of the outcome the supplier sees: ``sum((x * s) * c)`` in input order, with
+        the positions the demander received, and ``vote`` (if given) for the supplier."""
+        xs = self.column[issue]
+        received = self.received.get((demander, issue))
+        if received or vote is not None:
+            xs = xs.copy()
+            slot = self.slot[issue]
+            if received:
+                for actor, y in received.items():
+                    xs[slot[actor]] = y
+            if vote is not None:
+                xs[slot[supplier]] = vote
+        weights = zip(xs, self.column_s[issue], self.column_c[issue], strict=True)
+        return sum(x * s * c for x, s, c in weights)
 
     def seen(self, issue: int, demander: int, supplier: int, vote: Decimal) -> Decimal:
         D = self.sc.D[issue]
@@ -145,11 +155,11 @@ class DecimalRound:
 
     def receive(self, demander: int, issue: int, supplier: int, start: Decimal, y: Decimal):
         """The demander received ``y``; a repeated receipt keeps the smaller displacement."""
-        key = (demander, issue, supplier)
-        old = self.received.get(key)
+        received = self.received.setdefault((demander, issue), {})
+        old = received.get(supplier)
         if old is not None:
             y = (old if old < y else y) if start <= old else (old if old > y else y)
-        self.received[key] = y
+        received[supplier] = y
 
     def terms(self, i: int, j: int, p: int, q: int):
         """Terms of the exchange (I=i supplies q, J=j supplies p) from the current state.
@@ -209,8 +219,8 @@ class DecimalRound:
             return gain
         # the supplier's move that puts the outcome on x, measured with the position the
         # demander received from it (if any) in place of its current one
-        numerator = self._numerator(k, other, me, None if (other, k, me) in self.received
-                                    else pos)
+        stale = me in self.received.get((other, k), ())
+        numerator = self._numerator(k, other, me, None if stale else pos)
         delta = abs((x * D[k] - numerator) / (s[me][k] * c[me][k]))
         d_me = delta * s[me][k] * c[me][k] / D[k]
         d_other = (s[me][k] + s[other][k]) / (s[me][other_issue] + s[other][other_issue]) * d_me
