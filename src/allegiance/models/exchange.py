@@ -29,8 +29,10 @@ One round, on positions rescaled to 0-100 per issue:
    ``x + ((1 - s) * salience_weight + fixed_weight) * (y - x)``.
 
 This module reproduces the semantics of the reference implementation ``decide-exchange-model``
-(release 2022.1.28), including its validity rules for moves, except where the documentation in
-``docs/models/exchange.md`` says otherwise.
+(release 2025.3.1, whose model is that of 2022.1.28), including its validity rules for moves,
+except where the documentation in ``docs/models/exchange.md`` says otherwise. With
+``arithmetic="decimal28"`` the edge cases that decide's 28-digit decimal arithmetic decides are
+decided the same way (:mod:`allegiance.models.exchange_decimal`), and its numbers are reproduced.
 
 Example
 -------
@@ -744,6 +746,12 @@ class ExchangeModel(Model):
         ``(1 - salience) * salience_weight + fixed_weight`` of the way (defaults 0.4 and 0.1).
     tie_tolerance:
         Gains closer than this (on the 0-100 scale) count as equal, default 1e-12.
+    arithmetic:
+        ``"float"`` (default): binary floating point; an expected outcome that sits exactly on a
+        demander's position lets a further move go on, as exact arithmetic does.
+        ``"decimal28"``: decide-compatible; positions, outcomes and the moves of realised and
+        near-edge exchanges in 28-digit decimal arithmetic, so that decide's rounding residual
+        decides those cases as it does in decide (equal gain with ``p = 0`` only; ~2x slower).
 
     Example
     -------
