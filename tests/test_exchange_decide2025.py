@@ -126,3 +126,31 @@ def test_outcome_distribution_agrees_with_decide_2025(name, decide_2025):
         if not (ks.pvalue > 0.05 and gap < sd):
             failures.append((issue, ks.pvalue, gap, sd))
     assert not failures, failures
+
+
+def test_decimal_arithmetic_is_for_plain_equal_gain():
+    from allegiance.models.base import ParameterError
+
+    for params in ({"p": 0.3}, {"variant": "random-rate"}, {"arithmetic": "binary"}):
+        with pytest.raises(ParameterError):
+            ExchangeModel(arithmetic=params.pop("arithmetic", "decimal28"), **params)
+
+
+def test_decimal_arithmetic_runs_on_scenarios_with_absent_actors():
+    """Actors absent from issues and scales other than 0-100: the decimal voting outcome is the
+    weighted mean of the decimal voting positions, every voter stays on the scale, and exchanges
+    are realised."""
+    import allegiance
+
+    path = Path(__file__).parent / "data" / "decide_synthetic" / "syn-12x6.csv"
+    arrays = allegiance.load_scenario(str(path)).to_arrays()
+    assert not arrays.present.all()
+    _, records = ExchangeModel(rounds=3, arithmetic="decimal28").simulate(
+        arrays, np.random.default_rng(3))
+    weight = arrays.capability * arrays.salience * arrays.present
+    for record in records:
+        assert len(record.realized["I"]) > 0
+        votes = record.voting_position
+        assert np.all(votes[arrays.present] >= 0) and np.all(votes[arrays.present] <= 100)
+        expected = (weight * votes).sum(axis=0) / weight.sum(axis=0)
+        np.testing.assert_allclose(record.voting_outcome, expected, rtol=0, atol=1e-9)
