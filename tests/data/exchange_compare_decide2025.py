@@ -6,9 +6,10 @@ every issue it prints the two-sample Kolmogorov-Smirnov statistic and p-value, b
 standard deviations and the difference of the means in decide's standard deviations. The tables
 in docs/models/exchange.md were printed by
 
-    .venv/bin/python tests/data/exchange_compare_decide2025.py [REPETITIONS]
+    .venv/bin/python tests/data/exchange_compare_decide2025.py [REPETITIONS] [FILE ...]
 
-(from the repository root; needs ../shared/reference/decide; default 200 repetitions).
+(from the repository root; needs ../shared/reference/decide; default 200 repetitions, both
+files).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ DATA = ROOT / "tests" / "data" / "exchange_decide_2025.json"
 def main() -> None:
     repetitions = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     data = json.loads(DATA.read_text())["data"]
-    for name, entry in data.items():
+    names = sys.argv[2:] or list(data)
+    for name in names:
+        entry = data[name]
         arrays = read_decide_file(SHARED / name)
         theirs = np.array([[row[k] for k in arrays.issue_ids]
                            for row in entry["final_voting_outcome"]])
