@@ -270,6 +270,7 @@ class _Round:
         #: decide-compatible mode: realised exchanges (I, q, y_I, J, p, y_J) in decimals, and how
         #: often a realised exchange was valid in floating point but not in decimals
         self.realized_decimal: list[tuple] = []
+        self.list_rank = np.arange(size)  # position in decide's list of exchanges (for ties)
         self.decimal_disagreements = 0
 
     # ------------------------------------------------------------------ calculation
@@ -327,6 +328,7 @@ class _Round:
         self.gainI[r] = abs(dq * self.sIq[r] - dp * self.sIp[r])
         self.gainJ[r] = abs(dp * self.sJp[r] - dq * self.sJq[r])
         self.key[r] = float(gain)
+        self.decimal_gain = gain
         self.nbs0I[r], self.nbs1I[r] = float(nbs["I"][0]), float(nbs["I"][1])
         self.nbs0J[r], self.nbs1J[r] = float(nbs["J"][0]), float(nbs["J"][1])
         self.valid[r] = bool(
@@ -538,10 +540,29 @@ class _Round:
         if runner_up < best - self.tie_tolerance:
             return top
         tied = np.flatnonzero(score >= best - self.tie_tolerance)
+        if self.shadow is not None and self.tie_break == "random":
+            return self._choose_as_decide(tied)
         self.ties += 1
         if self.tie_break == "random" and self.rng.random() >= 0.5:
             return int(tied[1])
         return int(tied[0])
+
+    def _choose_as_decide(self, tied: np.ndarray) -> int:
+        """decide's choice among nearly tied exchanges: its list sorted by decimal gain (highest
+        first, stable in list order); a coin between the first two when their gains differ by
+        less than 1e-20, and the one not taken moves to the end of the list."""
+        gains = {}
+        for t in tied.tolist():
+            self._calculate_decimal(t)
+            gains[t] = self.decimal_gain
+        first, second = sorted(gains, key=lambda t: (-gains[t], self.list_rank[t]))[:2]
+        if abs(gains[first] - gains[second]) >= 1e-20:
+            return first
+        self.ties += 1
+        if self.rng.random() >= 0.5:
+            self.list_rank[first] = self.size + self.ties
+            return second
+        return first
 
     def _receive(self, demander: int, issue: int, supplier: int, start: float, y: float) -> None:
         """Record that ``demander`` received ``supplier``'s vote ``y`` on ``issue``."""
