@@ -7,9 +7,9 @@ Allegiance's decide-compatible arithmetic (``arithmetic="decimal28"``) is compar
 - with the same deterministic tie rule on both sides, all 10 rounds are identical (every realised
   exchange in the same order, with the same gain and voting positions, and every voting outcome);
 - with random tie-breaks (decide's own coin; Allegiance's seeded generator), the distribution of
-  the final (round 10) voting outcome of every issue agrees: a two-sample Kolmogorov-Smirnov test
-  does not reject equality at the 5 % level, and the means differ by less than one of decide's
-  standard deviations.
+  the final (round 10) voting outcome of every issue agrees: two-sample Kolmogorov-Smirnov tests
+  do not reject equality at the family-wise 5 % level, and the means differ by less than one of
+  decide's standard deviations.
 
 The inputs are decide's own files (GPL), which stay outside the repository in
 ``../shared/reference/decide``.
@@ -107,8 +107,12 @@ def test_float_arithmetic_parts_from_decide_2025():
 @needs_shared
 @pytest.mark.parametrize("name", NAMES)
 def test_outcome_distribution_agrees_with_decide_2025(name, decide_2025):
-    """Final voting outcome per issue over repetitions: two-sample KS p > 0.05 and the means
-    within one of decide's standard deviations, on every issue."""
+    """Final voting outcome per issue over repetitions: the two-sample KS test does not reject
+    equality and the means lie within one of decide's standard deviations, on every issue.
+
+    The KS tests of one file are a family (6 or 13 issues): with equal distributions, some issue
+    falls below p = 0.05 by chance in most runs (1 - 0.95**13 = 49 %), so equality is rejected
+    only when the family-wise level exceeds 5 % (Bonferroni: p <= 0.05 / number of issues)."""
     from scipy.stats import ks_2samp
 
     arrays = read_decide_file(SHARED / name)
@@ -123,7 +127,7 @@ def test_outcome_distribution_agrees_with_decide_2025(name, decide_2025):
         ks = ks_2samp(mine[:, k], theirs[:, k])
         sd = theirs[:, k].std(ddof=1)
         gap = abs(mine[:, k].mean() - theirs[:, k].mean())
-        if not (ks.pvalue > 0.05 and gap < sd):
+        if not (ks.pvalue > 0.05 / arrays.n_issues and gap < sd):
             failures.append((issue, ks.pvalue, gap, sd))
     assert not failures, failures
 
