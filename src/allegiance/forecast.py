@@ -162,6 +162,21 @@ class Forecast:
                                      fallback=_json_fallback)
         return text.decode("utf-8")
 
+    def to_frame(self):
+        """Long table (pandas): ``round, actor, issue, position``, one row per actor present on
+        an issue in each round."""
+        import numpy as np
+
+        from allegiance.frames import frame
+
+        positions = self.result.positions
+        present = self._present()
+        rounds, actors, issues = np.nonzero(np.broadcast_to(present, positions.shape))
+        return frame({"round": rounds,
+                      "actor": np.asarray(self.scenario.actor_ids, dtype=object)[actors],
+                      "issue": np.asarray(self.scenario.issue_ids, dtype=object)[issues],
+                      "position": positions[rounds, actors, issues]})
+
     def to_csv(self) -> str:
         """Long table: round, actor, issue, position; outcome rows have actor ``OUTCOME``."""
         buffer = io.StringIO()

@@ -72,6 +72,10 @@ class ModelResult:
     explain: list[ExplainTable] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (f"ModelResult(positions shape {tuple(self.positions.shape)}, "
+                f"{len(self.events)} events, extra {sorted(self.extra)})")
+
 
 class Model(ABC):
     """Base class: subclasses set ``name``, ``summary`` and implement ``__init__`` and ``run``.
