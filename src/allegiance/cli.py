@@ -429,6 +429,9 @@ LAYER_COMMANDS = {
     "sensitivity": "allegiance.uncertainty.cli:sensitivity_command",
     "timeline": "allegiance.uncertainty.cli:timeline_command",
     "backtest": "allegiance.validation.cli:backtest_command",
+    "brief": "allegiance.report.cli:brief_command",
+    "report": "allegiance.report.cli:report_command",
+    "plot": "allegiance.plots.cli:plot_command",
 }
 
 

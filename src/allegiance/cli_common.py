@@ -6,6 +6,7 @@ the same clear message (file, line, field, what is wrong) and exit code 2 everyw
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -43,9 +44,10 @@ class _LazyConsole:
         return getattr(self.rich, name)
 
 
-#: on a terminal Rich uses its width; piped output gets room for the wide tables
+#: on a terminal (or with COLUMNS set) Rich uses that width; piped output gets room for the
+#: wide tables
 console = _LazyConsole(highlight=False, soft_wrap=False,
-                       width=None if sys.stdout.isatty() else 160)
+                       width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 err_console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
 
 

@@ -2,7 +2,7 @@
 
 ``summarize(kind, document, scenario=None)`` takes the JSON document a command prints (or a
 stored run's result) and returns its sentences. Kinds: ``forecast``, ``montecarlo``,
-``coalitions``, ``power``, ``sensitivity``, ``timeline``, ``backtest``. With the scenario the
+``coalitions``, ``power``, ``sensitivity``, ``timeline``, ``backtest``, ``briefing``. With the scenario the
 sentences also say how well the judgements they name are sourced. Nothing is written by hand:
 change a number and the sentence changes with it.
 
@@ -14,8 +14,8 @@ Example
 >>> import allegiance
 >>> from allegiance.summary import summarize
 >>> result = allegiance.forecast("syria-2014", model="mean")
->>> summarize("forecast", result.to_dict())[0][:50]
-'The compromise model (mean) forecasts: Assad\\'s futu'
+>>> summarize("forecast", result.to_dict())[0][:38]
+'The compromise model (mean) forecasts:'
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from allegiance.summary.backtest import backtest_sentences
+from allegiance.summary.briefing import briefing_sentences
 from allegiance.summary.coalitions import coalition_sentences, power_sentences
 from allegiance.summary.drivers import sensitivity_sentences, strongest_driver, timeline_sentences
 from allegiance.summary.forecast import forecast_sentences, montecarlo_sentences, not_settled
@@ -46,6 +47,7 @@ KINDS: dict[str, Callable[[dict[str, Any], Any], list[str]]] = {
     "sensitivity": sensitivity_sentences,
     "timeline": timeline_sentences,
     "backtest": backtest_sentences,
+    "briefing": briefing_sentences,
 }
 
 

@@ -402,6 +402,8 @@ def combine(scenarios: Sequence[Scenario]) -> Scenario:
         "metadata": dict(first.metadata),
         "issues": [s.issues[0].model_dump() for s in scenarios],
         "actors": list(actors.values()),
+        "sources": list({source.id: source.model_dump() for s in scenarios
+                         for source in s.sources}.values()),
     })
 
 
