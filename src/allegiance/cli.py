@@ -125,15 +125,25 @@ def forecast_command(
                           **params)
     if output_format is OutputFormat.json:
         # indented for a person at a terminal; compact (much faster to write) for files and pipes
-        write_output(result.to_json(indent=2 if output is None and sys.stdout.isatty() else None),
-                     output)
+        write_output(result.to_json(indent=2 if output is None and sys.stdout.isatty() else None,
+                                    summary=forecast_summary(result)), output)
     elif output_format is OutputFormat.csv:
         write_output(result.to_csv(), output)
     else:
         render_forecast(result, explain=explain)
 
 
+def forecast_summary(result: Forecast) -> list[str]:
+    """The forecast's summary sentences (:mod:`allegiance.summary`)."""
+    from allegiance.summary import summarize
+
+    return summarize("forecast", result.to_dict(), result.scenario)
+
+
 def render_forecast(result: Forecast, explain: bool = False) -> None:
+    from allegiance.summary.render import print_summary
+
+    print_summary(forecast_summary(result), console)
     scenario = result.scenario
     res = result.result
     stamp = []
@@ -204,14 +214,13 @@ def _render_detailed(result: Forecast) -> None:
         table = new_table(title=f"{issue.name}: forecast [bold]{value:.1f}[/] on "
                       f"{low:g} ({issue.low_label or 'low'}) – {high:g} "
                       f"({issue.high_label or 'high'})", title_justify="left")
-        table.add_column("actor")
-        table.add_column("start", justify="right")
-        if res.positions.shape[0] > 1:
-            table.add_column("end", justify="right")
-            table.add_column("moved", justify="right")
-        table.add_column("salience", justify="right")
-        table.add_column("capability", justify="right")
+        longest = max((len(w) for a in scenario.actors for w in a.name.split()), default=5)
+        table.add_column("actor", min_width=min(longest, 16))
+        for column in ("start", *(("end", "moved") if res.positions.shape[0] > 1 else ()),
+                       "salience", "capability"):
+            table.add_column(column, justify="right", min_width=len(column))
         table.add_column("where", no_wrap=True)
+        bar = 21 if console.width >= 100 else 11  # the sketch narrows before any header does
         order = sorted((a for a in range(arrays.n_actors) if arrays.present[a, k]),
                        key=lambda a: last[a, k])
         for a in order:
@@ -220,7 +229,7 @@ def _render_detailed(result: Forecast) -> None:
                 moved = last[a, k] - first[a, k]
                 row += [f"{last[a, k]:.1f}", f"{moved:+.1f}" if abs(moved) > 1e-9 else "·"]
             row += [f"{arrays.salience[a, k]:.2f}", f"{arrays.capability[a, k]:.3g}",
-                    _bar(last[a, k], value, low, high)]
+                    _bar(last[a, k], value, low, high, width=bar)]
             table.add_row(*row)
         console.print(table)
 
@@ -316,7 +325,7 @@ def render_scenario(scenario: Scenario) -> None:
                        issue.low_label, issue.high_label,
                        "" if issue.status_quo is None else f"{issue.status_quo:g}")
     console.print(issues)
-    table = new_table(title="actors: value [range] (source grades) hN = N dated estimates",
+    table = new_table(title="actors: value \\[range] (source grades) hN = N dated estimates",
                   title_justify="left")
     table.add_column("actor")
     table.add_column("capability")

@@ -43,6 +43,50 @@ class _LazyConsole:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.rich, name)
 
+    def print(self, *objects: Any, **options: Any) -> None:
+        """Rich's print, with every table's columns kept at least as wide as their headers'
+        longest word (so that a narrow terminal wraps headers between words, never inside)."""
+        width = options.get("width") or self.rich.width
+        for item in objects:
+            fit_columns(item, width)
+        self.rich.print(*objects, **options)
+
+
+#: a cell's longest word is kept whole up to this many characters
+CELL_WORD = 14
+
+
+def fit_columns(renderable: Any, width: int = 80) -> None:
+    """Set each column's ``min_width`` of every Rich table in ``renderable`` (tables inside
+    groups too) to its header's longest word and, when the table still fits in ``width``, its
+    cells' longest word up to ``CELL_WORD``."""
+    from rich.console import Group
+    from rich.table import Table
+
+    if isinstance(renderable, Group):
+        for item in renderable.renderables:
+            fit_columns(item, width)
+        return
+    if not isinstance(renderable, Table):
+        return
+    headers, cells = [], []
+    for column in renderable.columns:
+        words = [len(w) for w in str(column.header).split()]
+        texts = [len(w) for cell in column.cells for w in str(cell).split()]
+        headers.append(max([*words, column.min_width or 0], default=0))
+        cells.append(max(headers[-1], min(max(texts, default=0), CELL_WORD)))
+    frame = 3 * len(headers) + 1  # borders and padding
+    if sum(cells) + frame > width and renderable.box is not None and renderable.show_edge:
+        from rich import box
+
+        # too wide for boxes: rules under the header only, no outer edge, one space between
+        renderable.box, renderable.show_edge, renderable.pad_edge = box.SIMPLE_HEAD, False, False
+        renderable.padding = (0, 1, 0, 0)
+        frame = 2 * len(headers)
+    chosen = cells if sum(cells) + frame <= width else headers
+    for column, needed in zip(renderable.columns, chosen, strict=True):
+        column.min_width = needed
+
 
 #: on a terminal (or with COLUMNS set) Rich uses that width; piped output gets room for the
 #: wide tables

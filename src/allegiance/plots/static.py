@@ -94,7 +94,7 @@ def outcomes_figure(montecarlo: dict[str, dict[str, Any]]):
     figure = _figure(4.2 * columns, 3.0 * rows + 0.6)
     models = list(montecarlo)
     colour = {m: COLOURS[n % len(COLOURS)] for n, m in enumerate(models)}
-    for n, (issue, s) in enumerate(series.items()):
+    for n, s in enumerate(series.values()):
         ax = figure.add_subplot(rows, columns, n + 1)
         for level, (model, m) in enumerate(s["models"].items()):
             total = sum(m["counts"]) or 1

@@ -2,9 +2,9 @@
 
 ``summarize(kind, document, scenario=None)`` takes the JSON document a command prints (or a
 stored run's result) and returns its sentences. Kinds: ``forecast``, ``montecarlo``,
-``coalitions``, ``power``, ``sensitivity``, ``timeline``, ``backtest``, ``briefing``. With the scenario the
-sentences also say how well the judgements they name are sourced. Nothing is written by hand:
-change a number and the sentence changes with it.
+``coalitions``, ``power``, ``sensitivity``, ``timeline``, ``backtest``, ``briefing``. With the
+scenario the sentences also say how well the judgements they name are sourced. Nothing is
+written by hand: change a number and the sentence changes with it.
 
 Every table the command line prints opens with these sentences, and every JSON document it
 prints carries them as ``"summary"``.

@@ -32,12 +32,15 @@ def number(value: float | None, digits: int | None = None) -> str:
     """A number as a person writes it: 62.3, 3.14, 1,250 (``digits`` forces the decimals)."""
     if value is None or not math.isfinite(value):
         return "n/a"
+    auto = digits is None
     if digits is None:
         if float(value).is_integer():
             return f"{value:,.0f}"
         size = abs(value)
         digits = 0 if size >= 1000 else 1 if size >= 10 else 2
     text = f"{value:,.{digits}f}"
+    if auto and "." in text:  # 56.99 reads as 57, not 57.0
+        text = text.rstrip("0").rstrip(".")
     if text.startswith("-") and float(text.replace(",", "")) == 0:
         text = text[1:]
     return text

@@ -154,6 +154,21 @@ def _prob(p: float, se: float, n: int) -> str:
     return _pct(p, se)
 
 
+def _json(kind: str, document: dict[str, Any], scenario) -> str:
+    """The JSON output: the document with its summary sentences first."""
+    from allegiance.summary import with_summary
+
+    return json.dumps(with_summary(kind, document, scenario), indent=2, ensure_ascii=False)
+
+
+def _summary(kind: str, document: dict[str, Any], scenario) -> None:
+    """The summary sentences at the top of a table output."""
+    from allegiance.summary import summarize
+    from allegiance.summary.render import print_summary
+
+    print_summary(summarize(kind, document, scenario), console)
+
+
 def _header(provenance: dict[str, Any]) -> None:
     s = provenance["scenario"]
     stamp = [f"as of {s['as_of']}"] if s.get("as_of") else []
@@ -203,12 +218,13 @@ def montecarlo_command(
             executor=pool, grade_widths=_widths(grade_width), quota=quota,
             coalitions=_coalitions(coalition), progress=update, **params)
     if output_format is OutputFormat.json:
-        write_output(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), output)
+        write_output(_json("montecarlo", result.to_dict(), loaded), output)
     else:
         render_montecarlo(result)
 
 
 def render_montecarlo(result: MonteCarloResult) -> None:
+    _summary("montecarlo", result.to_dict(), result.scenario)
     provenance = result.provenance()
     _header(provenance)
     stop = ""
@@ -293,12 +309,13 @@ def sensitivity_command(
                                  grade_widths=_widths(grade_width), executor=pool,
                                  progress=update, quota=quota, **params)
     if output_format is OutputFormat.json:
-        write_output(json.dumps(result.to_dict(top), indent=2, ensure_ascii=False), output)
+        write_output(_json("sensitivity", result.to_dict(top), loaded), output)
     else:
         render_sensitivity(result, top)
 
 
 def render_sensitivity(result: SensitivityResult, top: int) -> None:
+    _summary("sensitivity", result.to_dict(top), result.tornado.scenario)
     _header(result.montecarlo.provenance())
     console.print(f"one at a time: each estimate to its low and high end; Sobol S1 from "
                   f"{result.montecarlo.runs} draws ({result.bins} bins)")
@@ -351,12 +368,13 @@ def timeline_command(
         result = run_timeline(loaded, model, dates=extra, seed=seed, runs=runs, quota=quota,
                               coalitions=_coalitions(coalition), **params)
     if output_format is OutputFormat.json:
-        write_output(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), output)
+        write_output(_json("timeline", result.to_dict(), loaded), output)
     else:
         render_timeline(result, top)
 
 
 def render_timeline(result: TimelineResult, top: int) -> None:
+    _summary("timeline", result.to_dict(), result.scenario)
     scenario = result.scenario
     params = ", ".join(f"{k}={v}" for k, v in result.model.get_params().items())
     console.print(f"[bold]{scenario.title}[/]  {scenario.content_hash()[:19]}")

@@ -152,8 +152,11 @@ class BacktestResult:
             for (m, c, proc, rule), errors in cells.items()
         ]
 
-    def to_json(self) -> str:
+    def to_json(self, summary: list[str] | None = None) -> str:
+        """``backtest.json``: settings, summaries, breakdown, failures, predictions (and the
+        ``summary`` sentences first when given)."""
         data = {
+            **({"summary": summary} if summary is not None else {}),
             "settings": self.settings,
             "summaries": self.summary_rows(),
             "breakdown": self.breakdown(),
