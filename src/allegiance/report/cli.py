@@ -10,6 +10,7 @@ Registered by :mod:`allegiance.cli` (``LAYER_COMMANDS``)::
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import Annotated
 
 import typer
@@ -105,12 +106,14 @@ def report_command(
                                            help="Say what is being computed.")] = True,
     input_format: InputFormatOpt = None,
 ) -> None:
-    """Write a self-contained briefing (HTML, or PDF through headless Chromium): the question,
+    """Write a self-contained briefing (HTML; PDF or a PNG of the first page through headless
+    Chromium): the question,
     the scenario, each model's forecast with intervals, coalition verdicts by date, what changed
     and why, the sensitivity ranking, caveats and figures."""
     suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-    if suffix not in ("html", "htm", "pdf"):
-        fail(f"--output must end in .html or .pdf; got {output!r}")
+    if suffix not in ("html", "htm", "pdf", "png"):
+        fail(f"--output must end in .html or .pdf (or .png: a picture of the first page); got "
+             f"{output!r}")
     if runs < 0:
         fail("--runs must be >= 0")
     loaded = load(scenario, input_format=input_format)
@@ -128,13 +131,13 @@ def report_command(
         briefing = collect(loaded, models=models, runs=runs, seed=seed,
                            sensitivity_model=analysis_model, record=backtest,
                            progress=_progress(progress))
-    from allegiance.report.html import render_html, write_pdf
+    from allegiance.report.html import render_html, write_pdf, write_png
 
     page = render_html(briefing)
-    if suffix == "pdf":
+    if suffix in ("pdf", "png"):
         try:
-            write_pdf(page, output)
-        except (RuntimeError, OSError) as exc:
+            (write_pdf if suffix == "pdf" else write_png)(page, output)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
             fail(str(exc))
     else:
         from allegiance.io.yaml_format import write_atomic

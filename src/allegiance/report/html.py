@@ -29,7 +29,7 @@ from allegiance.scenario.model import CREDIBILITY, RELIABILITY
 from allegiance.summary import summarize
 from allegiance.summary.text import number, percent
 
-__all__ = ["SECTIONS", "chromium", "figures", "render_html", "write_pdf"]
+__all__ = ["SECTIONS", "chromium", "figures", "render_html", "write_pdf", "write_png"]
 
 #: section id -> heading, in page order
 SECTIONS = {
@@ -254,19 +254,33 @@ def chromium() -> str:
     return found
 
 
-def write_pdf(html: str, path: str | Path, timeout: float = 120) -> None:
-    """Print ``html`` to a PDF at ``path`` with headless Chromium (atomically)."""
-    path = Path(path)
-    with tempfile.TemporaryDirectory(prefix="allegiance-pdf-") as work:
+def _chromium(html: str, path: str | Path, options: list[str], name: str,
+              timeout: float) -> None:
+    """Load ``html`` in headless Chromium with ``options`` writing ``{out}``; move it to
+    ``path`` atomically."""
+    with tempfile.TemporaryDirectory(prefix="allegiance-chromium-") as work:
         page = Path(work) / "briefing.html"
         page.write_text(html, encoding="utf-8")
-        out = Path(work) / "briefing.pdf"
+        out = Path(work) / name
         command = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={Path(work) / 'profile'}",
-                   "--no-pdf-header-footer", f"--print-to-pdf={out}", page.as_uri()]
+                   *(o.format(out=out) for o in options), page.as_uri()]
         proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0 or not out.exists():
-            raise RuntimeError(f"Chromium could not print the PDF (exit {proc.returncode}): "
+            raise RuntimeError(f"Chromium could not write {name} (exit {proc.returncode}): "
                                f"{proc.stderr.strip()[-400:]}")
         from allegiance.io.yaml_format import write_atomic
 
         write_atomic(path, out.read_bytes())
+
+
+def write_pdf(html: str, path: str | Path, timeout: float = 120) -> None:
+    """Print ``html`` to a PDF (A4) at ``path`` with headless Chromium (atomically)."""
+    _chromium(html, path, ["--no-pdf-header-footer", "--print-to-pdf={out}"], "briefing.pdf",
+              timeout)
+
+
+def write_png(html: str, path: str | Path, width: int = 1100, height: int = 1500,
+              timeout: float = 120) -> None:
+    """A screenshot of the page's first ``width`` × ``height`` pixels, as a PNG at ``path``."""
+    _chromium(html, path, [f"--window-size={width},{height}", "--hide-scrollbars",
+                           "--screenshot={out}"], "briefing.png", timeout)
