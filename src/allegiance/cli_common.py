@@ -46,7 +46,7 @@ class _LazyConsole:
     def print(self, *objects: Any, **options: Any) -> None:
         """Rich's print, with every table's columns kept at least as wide as their headers'
         longest word (so that a narrow terminal wraps headers between words, never inside)."""
-        width = options.get("width") or self.rich.width
+        width = (options.get("width") or self.rich.width) - 2  # Rich rounds widths up
         for item in objects:
             fit_columns(item, width)
         self.rich.print(*objects, **options)
@@ -76,14 +76,16 @@ def fit_columns(renderable: Any, width: int = 80) -> None:
         headers.append(max([*words, column.min_width or 0], default=0))
         cells.append(max(headers[-1], min(max(texts, default=0), CELL_WORD)))
     frame = 3 * len(headers) + 1  # borders and padding
-    if sum(cells) + frame > width and renderable.box is not None and renderable.show_edge:
+    if sum(headers) + frame > width and renderable.box is not None and renderable.show_edge:
         from rich import box
 
         # too wide for boxes: rules under the header only, no outer edge, one space between
-        renderable.box, renderable.show_edge, renderable.pad_edge = box.SIMPLE_HEAD, False, False
-        renderable.padding = (0, 1, 0, 0)
+        renderable.box, renderable.show_edge = box.SIMPLE_HEAD, False
+        renderable.padding, renderable.pad_edge = (0, 1, 0, 0), True
         frame = 2 * len(headers)
-    chosen = cells if sum(cells) + frame <= width else headers
+    # cells' words only where there is room to spare (Rich crops tables whose minimum widths
+    # reach the edge)
+    chosen = cells if sum(cells) + frame <= width - 6 else headers
     for column, needed in zip(renderable.columns, chosen, strict=True):
         column.min_width = needed
 

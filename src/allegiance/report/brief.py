@@ -103,8 +103,11 @@ def brief_renderables(briefing: Briefing) -> list[Any]:
                 or "rather stay out;" in line or "winning;" in line]
         lines = said + [line for line in lines if not line.startswith(
             (*(f"{name}:" for name in scenario.coalitions), "The compromise model's forecast"))]
-    for line in lines:
-        parts.append(Text("• " + line))
+    from rich.markup import escape
+
+    from allegiance.summary.render import summary_text
+
+    parts.append(summary_text([escape(line) for line in lines]))
     nxt = Table(title="Next", title_justify="left", box=None, pad_edge=False, padding=(0, 1),
                 show_header=False)
     nxt.add_column("command", no_wrap=True, style="cyan")

@@ -81,7 +81,7 @@ def sensitivity_sentences(document: dict[str, Any], scenario: Any = None) -> lis
         lines.append(f"Among the top judgements, {listing(weak)} rest only on F-graded reports "
                      "(reliability cannot be judged).")
     for name, rows in (document.get("coalitions") or {}).items():
-        if rows:
+        if rows and rows[0]["sobol"] >= 0.01:
             lines.append(f"Whether {name} wins depends most on {rows[0]['parameter']} "
                          f"(first-order index {number(rows[0]['sobol'], 2)}).")
     low = {i: s for i, s in (document.get("sobol_sum") or {}).items()

@@ -235,17 +235,21 @@ def render_montecarlo(result: MonteCarloResult) -> None:
                 + ("reached" if reached else "NOT reached within --runs"))
     console.print(f"{result.runs} draws (chunks of {result.chunk_size}, executor "
                   f"{result.executor.get('name')} × {result.executor.get('workers')}){stop}")
+    wide = console.width >= 110  # narrower: no quartiles, no histogram
     issues = Table(title="outcome per issue (forecast of each draw)", title_justify="left")
-    for column in ("issue", "at values", "mean ± se", "5%", "25%", "median", "75%", "95%",
-                   "histogram"):
+    levels = ("0.05", "0.25", "0.5", "0.75", "0.95") if wide else ("0.05", "0.5", "0.95")
+    names = {"0.05": "5%", "0.25": "25%", "0.5": "median", "0.75": "75%", "0.95": "95%"}
+    for column in ("issue", "at values", "mean ± se", *(names[q] for q in levels),
+                   *(("histogram",) if wide else ())):
         issues.add_column(column, justify="left" if column[0] in "ih" else "right",
-                          no_wrap=True)
+                          no_wrap=column in ("issue", "histogram"))
     for issue, s in result.issue_summary().items():
         q = s["quantiles"]
         low, high = s["scale"]
         issues.add_row(issue, _f(s["baseline"]), f"{_f(s['mean'], 2)} ± {s['se']:.2g}",
-                       *(_f(q[k]) for k in ("0.05", "0.25", "0.5", "0.75", "0.95")),
-                       f"{low:g} {_spark(s['histogram']['counts'])} {high:g}")
+                       *(_f(q[k]) for k in levels),
+                       *((f"{low:g} {_spark(s['histogram']['counts'])} {high:g}",) if wide
+                         else ()))
     console.print(issues)
     actors = Table(title="final positions per actor: median [5%–95%]", title_justify="left")
     actors.add_column("actor")
@@ -325,7 +329,8 @@ def render_sensitivity(result: SensitivityResult, top: int) -> None:
         for column in ("estimate", "value [low–high]", "range from", "outcome at low",
                        "at high", "impact", "Sobol S1"):
             table.add_column(column, justify="left" if column == "estimate" else "right",
-                             no_wrap=column == "estimate")
+                             no_wrap=column == "estimate" and console.width >= 110,
+                             overflow="fold" if column == "estimate" else "ellipsis")
         for row in result.drivers(issue.id, top):
             table.add_row(row["parameter"], f"{row['value']:.3g} [{row['low']:.3g}–"
                           f"{row['high']:.3g}]", row["origin"], _f(row["outcome_at_low"]),
