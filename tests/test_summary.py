@@ -300,3 +300,21 @@ def test_numbers_are_written_plainly():
     assert [number(x) for x in (62.34, 56.99, 7.0, 3.14159, 1250.4)] == [
         "62.3", "57", "7", "3.14", "1,250"]
     assert [percent(p) for p in (0.153, 0.0225, 0.0004, 0.0)] == ["15%", "2.2%", "0.04%", "0%"]
+
+
+def test_power_sentences_read_the_scenario_power_document():
+    # the shape `allegiance power --format json` writes: indices by actor, games by issue
+    game = {"weights": {"a": 3.0, "b": 2.0, "c": 1.0}, "shapley_shubik": {"a": 0.5, "b": 0.5,
+                                                                          "c": 0.0},
+            "banzhaf": {"a": 0.5, "b": 0.5, "c": 0.0}, "exact": True}
+    other = {"weights": {"a": 1.0, "b": 1.0, "c": 1.0}, "shapley_shubik": {"a": 1 / 3, "b": 1 / 3,
+                                                                           "c": 1 / 3},
+             "exact": True}
+    doc = {"rule": {"description": "simple"}, "issues": ["x", "y", "z"], "shapley_shubik": None,
+           "by_issue": {"x": game, "y": game, "z": other}}
+    assert detect_kind(doc) == "power"
+    lines = summarize("power", doc)
+    assert lines[0].startswith("On x and y, the most powerful (Shapley–Shubik index): a 0.50 and "
+                               "b 0.50")
+    assert lines[0].endswith("never decisive despite their weight: c.")
+    assert lines[1].startswith("On z, the most powerful") and "never decisive" not in lines[1]

@@ -68,7 +68,8 @@ def detect_kind(document: dict[str, Any]) -> str:
         return "coalitions"
     if "moves" in document and "dates" in document:
         return "timeline"
-    if "labels" in document and ("shapley_shubik" in document or "banzhaf" in document):
+    if ("labels" in document or "by_issue" in document) and (
+            "shapley_shubik" in document or "banzhaf" in document):
         return "power"
     raise ValueError("cannot tell what kind of result this is; give the kind: "
                      + ", ".join(KINDS))

@@ -79,11 +79,33 @@ def coalition_sentences(document: dict[str, Any], scenario: Any = None) -> list[
     return lines
 
 
+def _listed(game: dict[str, Any]) -> dict[str, Any]:
+    """A game whose indices are given by actor (``{actor: value}``) in the list form of
+    ``PowerIndices.to_dict()`` (``labels`` and lists)."""
+    if "labels" in game or not isinstance(game.get("shapley_shubik") or game.get("banzhaf"),
+                                          dict):
+        return game
+    index = game.get("shapley_shubik") or game.get("banzhaf")
+    labels = list(index)
+    out = dict(game, labels=labels)
+    for key in ("weights", "shapley_shubik", "banzhaf", "banzhaf_absolute"):
+        if isinstance(game.get(key), dict):
+            out[key] = [game[key].get(a, 0.0) for a in labels]
+    return out
+
+
 def _games(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The games of a power document: one ``PowerIndices.to_dict()``, or a mapping of them
-    (under ``issues`` / ``games``, or at the top level)."""
+    """The games of a power document: one ``PowerIndices.to_dict()``, the scenario document of
+    ``allegiance power`` (``by_issue``: issues with the same game are named together), or a
+    mapping of games (under ``issues`` / ``games``, or at the top level)."""
     if "labels" in document:
         return {"the game": document}
+    if isinstance(document.get("by_issue"), dict):
+        grouped: dict[str, tuple[list[str], dict[str, Any]]] = {}
+        for issue, game in document["by_issue"].items():
+            key = repr(sorted(game.items()))
+            grouped.setdefault(key, ([], game))[0].append(issue)
+        return {listing(issues): _listed(game) for issues, game in grouped.values()}
     for key in ("issues", "games"):
         if isinstance(document.get(key), dict):
             return {k: v for k, v in document[key].items() if isinstance(v, dict) and "labels" in v}
