@@ -1,7 +1,8 @@
 """The summary sentences at the top of a table output: one bullet each, wrapped to the console.
 
+>>> import io
 >>> from rich.console import Console
->>> console = Console(width=40, record=True)
+>>> console = Console(width=40, record=True, file=io.StringIO())
 >>> print_summary(["The answer is 42."], console)
 >>> console.export_text().strip()
 '• The answer is 42.'
