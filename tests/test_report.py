@@ -21,7 +21,8 @@ from allegiance.report.html import CHROMIUM_FLAGS, SECTIONS, render_html, write_
 from allegiance.scenario.model import Scenario
 
 runner = CliRunner()
-FIGURES = ("figure-positions-bdm", "figure-outcomes", "figure-coalitions", "figure-tornado")
+FIGURES = ("figure-positions-bdm", "figure-outcomes", "figure-coalitions", "figure-tornado",
+           "figure-record")
 
 
 @pytest.fixture(scope="module")
@@ -151,14 +152,15 @@ def test_the_record_is_read_from_backtest_output(tmp_path):
     assert record["summaries"][0]["mae"] == 9.5 and record["settings"]["scored_issues"] == 3
 
 
-@pytest.mark.parametrize("kind", ["positions", "outcomes", "coalitions", "tornado"])
+@pytest.mark.parametrize("kind", ["positions", "outcomes", "coalitions", "tornado", "backtest"])
 def test_plot_command_writes_each_figure(kind, tmp_path):
     for suffix, check in (("png", lambda b: b.startswith(b"\x89PNG")),
                           ("svg", lambda b: b"<svg" in b[:2000]),
                           ("html", lambda b: b"plotly" in b and not re.search(
                               rb"""<script[^>]*src=["']?https?:""", b))):
         out = tmp_path / f"{kind}.{suffix}"
-        result = runner.invoke(app, ["plot", kind, "syria-2014", "-o", str(out), "--runs", "50"])
+        source = [] if kind == "backtest" else ["syria-2014"]
+        result = runner.invoke(app, ["plot", kind, *source, "-o", str(out), "--runs", "50"])
         assert result.exit_code == 0, result.output
         assert check(out.read_bytes()), (kind, suffix)
     bad = runner.invoke(app, ["plot", "pie", "syria-2014"])

@@ -10,6 +10,7 @@ positions      each actor's position by round, per issue   a forecast (+ a refer
 outcomes       distribution of each issue's forecast       Monte Carlo documents by model
 coalitions     coalition shares (and odds) by date         a timeline or coalition report
 tornado        outcome with each judgement at its ends     a sensitivity document
+backtest       each model's error on decided cases         a backtest document
 =============  ==========================================  =================================
 
 Nothing here imports Matplotlib or Plotly until a figure is built.
@@ -21,6 +22,7 @@ KINDS = {
     "outcomes": "distribution of each issue's forecast over the judgements' ranges",
     "coalitions": "named coalitions' capability shares and chance of winning by date",
     "tornado": "the forecast with each judgement at the ends of its range",
+    "backtest": "the models' errors on decisions with known outcomes (the record)",
 }
 
 __all__ = ["KINDS"]

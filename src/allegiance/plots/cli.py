@@ -7,6 +7,7 @@ Registered by :mod:`allegiance.cli` (``LAYER_COMMANDS``)::
     allegiance plot outcomes syria-2014 --model bdm --model smp --runs 500 -o outcomes.svg
     allegiance plot coalitions syria-2014 -o coalitions.html
     allegiance plot tornado syria-2014 --top 6
+    allegiance plot backtest backtest-results -o record.svg   # what `allegiance backtest` wrote
 """
 
 from __future__ import annotations
@@ -50,11 +51,42 @@ def _documents(kind: str, scenario, models: list[str], runs: int, seed: int
                             seed=seed).to_dict()], {}
 
 
+def _backtest(source: str | None, output: str | None) -> None:
+    """The record figure from what ``allegiance backtest`` wrote (default: the shipped record)."""
+    from pathlib import Path
+
+    from allegiance.report.collect import read_record
+
+    if source is not None and not Path(source).exists():
+        fail(f"backtest: give the folder, summary.csv or backtest.json that `allegiance "
+             f"backtest` wrote; no such file or folder {source!r}")
+    output = output or "backtest.png"
+    _write(output, "backtest_figure", [read_record(source)], {})
+
+
+def _write(output: str, builder: str, args: list[Any], options: dict[str, Any]) -> None:
+    suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+    if suffix not in ("png", "svg", "html"):
+        fail(f"--output must end in .png, .svg or .html; got {output!r}")
+    if suffix == "html":
+        from allegiance.io.yaml_format import write_atomic
+        from allegiance.plots import interactive
+
+        write_atomic(output, interactive.to_html(getattr(interactive, builder)(*args,
+                                                                                 **options)))
+    else:
+        from allegiance.plots import static
+
+        static.save(getattr(static, builder)(*args, **options), output)
+    err_console.print(f"wrote {output}")
+
+
 def plot_command(
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.")],
     scenario: Annotated[str | None, typer.Argument(
-        help="Built-in scenario name, YAML file or peer file (default: syria-2014).",
-        show_default=False)] = None,
+        help="Built-in scenario name, YAML file or peer file (default: syria-2014); for "
+        "backtest, the folder or file `allegiance backtest` wrote (default: the shipped "
+        "record).", show_default=False)] = None,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="FILE.png, FILE.svg or FILE.html (default: KIND-SCENARIO.png).")
     ] = None,
@@ -71,6 +103,9 @@ def plot_command(
     kind = kind.lower()
     if kind not in KINDS:
         fail(f"unknown figure {kind!r}; one of: {', '.join(KINDS)}")
+    if kind == "backtest":
+        _backtest(scenario, output)
+        return
     loaded = load(scenario, input_format=input_format)
     output = output or f"{kind}-{loaded.id}.png"
     suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
@@ -88,14 +123,4 @@ def plot_command(
         args, options = _documents(kind, loaded, list(model or []), runs, seed)
     if kind == "tornado":
         options["top"] = top
-    if suffix == "html":
-        from allegiance.io.yaml_format import write_atomic
-        from allegiance.plots import interactive
-
-        figure = getattr(interactive, f"{kind}_figure")(*args, **options)
-        write_atomic(output, interactive.to_html(figure))
-    else:
-        from allegiance.plots import static
-
-        static.save(getattr(static, f"{kind}_figure")(*args, **options), output)
-    err_console.print(f"wrote {output}")
+    _write(output, f"{kind}_figure", args, options)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["coalition_series", "outcome_series", "positions_series", "tornado_series"]
+__all__ = ["coalition_series", "outcome_series", "positions_series", "record_series",
+           "tornado_series"]
 
 
 def positions_series(forecast: dict[str, Any], reference: dict[str, Any] | None = None
@@ -109,3 +110,20 @@ def tornado_series(sensitivity: dict[str, Any], top: int = 8) -> dict[str, dict[
                       "impact": r["impact"]} for r in rows],
         }
     return series
+
+
+def record_series(backtest: dict[str, Any]) -> dict[str, Any]:
+    """A backtest's mean absolute error per model, one group per capability option, with the
+    95% interval of the difference from the compromise model (``vs_mean``), from a backtest
+    document (``summaries``: ``backtest.json`` or the record read from ``summary.csv``)."""
+    options: dict[str, dict[str, dict[str, Any]]] = {}
+    for s in backtest.get("summaries") or []:
+        if s.get("mae") is None:
+            continue
+        options.setdefault(str(s["capability"]), {})[str(s["model"])] = {
+            "mae": s["mae"], "vs_mean": s.get("vs_mean"), "low": s.get("vs_mean_low"),
+            "high": s.get("vs_mean_high"), "n": s.get("n_ok")}
+    models = list(dict.fromkeys(m for o in options.values() for m in o))
+    settings = backtest.get("settings") or {}
+    return {"options": options, "models": models, "dataset": settings.get("dataset", ""),
+            "issues": settings.get("scored_issues")}

@@ -19,12 +19,13 @@ from allegiance.plots.data import (
     coalition_series,
     outcome_series,
     positions_series,
+    record_series,
     tornado_series,
 )
 from allegiance.plots.static import COLOURS
 
-__all__ = ["coalitions_figure", "outcomes_figure", "positions_figure", "to_html",
-           "tornado_figure"]
+__all__ = ["backtest_figure", "coalitions_figure", "outcomes_figure", "positions_figure",
+           "to_html", "tornado_figure"]
 
 
 def _subplots(n: int, titles: list[str], columns: int = 3, **options: Any):
@@ -134,6 +135,31 @@ def tornado_figure(sensitivity: dict[str, Any], top: int = 8):
         figure.add_vline(x=base, line_color="black", row=row, col=col)
     figure.update_layout(barmode="overlay", template="plotly_white",
                          title="Which judgements move each forecast (one at a time)")
+    return figure
+
+
+def backtest_figure(backtest: dict[str, Any]):
+    """The models' record: mean absolute error per model and capability option, with the
+    difference from the compromise model and its 95% interval in the hover text."""
+    import plotly.graph_objects as go
+
+    series = record_series(backtest)
+    figure = go.Figure()
+    options = list(series["options"])
+    for m, model in enumerate(series["models"]):
+        rows = [series["options"][o].get(model, {}) for o in options]
+        hover = []
+        for r in rows:
+            text = f"{model}: MAE {r.get('mae', float('nan')):.1f}"
+            if r.get("low") is not None and model != "mean":
+                text += (f"; vs mean {r['vs_mean']:+.2f} [{r['low']:+.2f}, {r['high']:+.2f}]")
+            hover.append(text)
+        figure.add_bar(x=options, y=[r.get("mae") for r in rows], name=model,
+                       marker_color=COLOURS[m % len(COLOURS)], hovertext=hover,
+                       hoverinfo="text")
+    figure.update_layout(barmode="group", template="plotly_white",
+                         title=f"Record on {series['dataset']} ({series['issues']} issues)",
+                         yaxis={"title": "mean absolute error (points on 0–100)"})
     return figure
 
 

@@ -23,11 +23,12 @@ from allegiance.plots.data import (
     coalition_series,
     outcome_series,
     positions_series,
+    record_series,
     tornado_series,
 )
 
-__all__ = ["coalitions_figure", "outcomes_figure", "positions_figure", "save", "tornado_figure",
-           "to_bytes"]
+__all__ = ["backtest_figure", "coalitions_figure", "outcomes_figure", "positions_figure", "save",
+           "to_bytes", "tornado_figure"]
 
 #: colour cycle (Okabe–Ito, readable by colour-blind readers), then grey for the rest
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -172,6 +173,33 @@ def tornado_figure(sensitivity: dict[str, Any], top: int = 8):
         ax.set_title(f"{issue}: outcome with each estimate at its low (blue) / high (orange) end",
                      fontsize=8)
         ax.grid(alpha=0.3, axis="x")
+    return figure
+
+
+def backtest_figure(backtest: dict[str, Any]):
+    """The models' record: mean absolute error per model (bars), one group per capability
+    option; the compromise model's error as a dashed line in each group."""
+    series = record_series(backtest)
+    options, models = series["options"], series["models"]
+    figure = _figure(9.0, 3.8)
+    ax = figure.add_subplot(1, 1, 1)
+    width = 0.8 / max(len(models), 1)
+    for m, model in enumerate(models):
+        xs = [o + (m - (len(models) - 1) / 2) * width for o in range(len(options))]
+        values = [options[o].get(model, {}).get("mae", float("nan")) for o in options]
+        ax.bar(xs, values, width=width * 0.95, color=COLOURS[m % len(COLOURS)], label=model)
+    for o, option in enumerate(options):
+        base = options[option].get("mean", {}).get("mae")
+        if base is not None:
+            ax.plot([o - 0.45, o + 0.45], [base, base], color="black", linestyle="--",
+                    linewidth=1)
+    ax.set_xticks(range(len(options)), list(options))
+    ax.set_ylabel("mean absolute error (points on 0–100)")
+    figure.legend(*ax.get_legend_handles_labels(), fontsize=7, frameon=False,
+                  ncols=min(6, len(models)), loc="outside lower center")
+    ax.grid(alpha=0.3, axis="y")
+    ax.set_title(f"Record on {series['dataset']} ({series['issues']} issues with known outcomes; "
+                 "dashed: the compromise model)", fontsize=9)
     return figure
 
 

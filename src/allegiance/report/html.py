@@ -74,6 +74,11 @@ def figures(briefing: Briefing) -> list[dict[str, str]]:
                       "caption": "Mean capability share of each named coalition; hatched: "
                       "winning on every issue; the dashed line is the quota.",
                       "src": _image(static.coalitions_figure(shares))})
+    if briefing.record:
+        found.append({"id": "figure-record", "title": "The models' record",
+                      "caption": "Mean absolute error of each model on decisions with known "
+                      "outcomes, per capability option; dashed: the compromise model.",
+                      "src": _image(static.backtest_figure(briefing.record))})
     if briefing.sensitivity:
         found.append({"id": "figure-tornado", "title": "Tornado: one judgement at a time",
                       "caption": "The forecast with each estimate at the low (blue) and high "
