@@ -318,3 +318,35 @@ def test_power_sentences_read_the_scenario_power_document():
                                "b 0.50")
     assert lines[0].endswith("never decisive despite their weight: c.")
     assert lines[1].startswith("On z, the most powerful") and "never decisive" not in lines[1]
+
+
+# ----------------------------------------------------------------------------- the command line
+@pytest.mark.parametrize(("kind", "args"), [
+    ("forecast", ["forecast", "syria-2014", "--model", "bdm"]),
+    ("coalitions", ["coalitions", "syria-2014", "--no-theories"]),
+    ("montecarlo", ["montecarlo", "syria-2014", "--runs", "200", "--seed", "1",
+                    "--no-progress"]),
+    ("sensitivity", ["sensitivity", "syria-2014", "--runs", "200", "--seed", "1",
+                     "--no-progress"]),
+    ("timeline", ["timeline", "syria-2014", "--runs", "100", "--seed", "1"]),
+])
+def test_tables_open_with_the_summary_and_json_carries_it(kind, args):
+    import json
+
+    from typer.testing import CliRunner
+
+    from allegiance.cli import app
+
+    runner = CliRunner()
+    data = runner.invoke(app, [*args, "--format", "json"], catch_exceptions=False)
+    assert data.exit_code == 0, data.output
+    document = json.loads(data.stdout)
+    assert list(document)[0] == "summary" and document["summary"]
+    rest = {k: v for k, v in document.items() if k != "summary"}
+    scenario = allegiance.load_scenario("syria-2014")
+    assert document["summary"] == summarize(kind, rest, scenario)
+    table = runner.invoke(app, args, catch_exceptions=False, env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    first = table.stdout.splitlines()[0]
+    assert first.startswith("• ") and first[2:].strip() == document["summary"][0][:len(
+        first[2:].strip())]
