@@ -69,14 +69,15 @@ def fit_columns(renderable: Any, width: int = 80) -> None:
         return
     if not isinstance(renderable, Table):
         return
-    headers, cells = [], []
+    headers, cells, longest = [], [], []
     for column in renderable.columns:
         words = [len(w) for w in str(column.header).split()]
         texts = [len(w) for cell in column.cells for w in str(cell).split()]
         headers.append(max([*words, column.min_width or 0], default=0))
-        cells.append(max(headers[-1], min(max(texts, default=0), CELL_WORD)))
+        longest.append(max(headers[-1], max(texts, default=0)))
+        cells.append(min(longest[-1], max(headers[-1], CELL_WORD)))
     frame = 3 * len(headers) + 1  # borders and padding
-    if sum(headers) + frame > width and renderable.box is not None and renderable.show_edge:
+    if sum(longest) + frame > width and renderable.box is not None and renderable.show_edge:
         from rich import box
 
         # too wide for boxes: rules under the header only, no outer edge, one space between
@@ -88,6 +89,20 @@ def fit_columns(renderable: Any, width: int = 80) -> None:
     chosen = cells if sum(cells) + frame <= width - 6 else headers
     for column, needed in zip(renderable.columns, chosen, strict=True):
         column.min_width = needed
+    room = width - frame - 2
+    if sum(longest) > room:  # cells' longest words cannot all fit: fold them, never a header
+        extra = [m - h for m, h in zip(longest, headers, strict=True)]
+        given = [0] * len(extra)
+        spare = max(room - sum(headers), 0)
+        waiting = sorted(range(len(extra)), key=lambda i: extra[i])
+        while waiting:  # water-filling: short words whole first, the rest share what is left
+            share = spare // len(waiting)
+            i = waiting.pop(0)
+            given[i] = min(extra[i], share)
+            spare -= given[i]
+        for column, header, more in zip(renderable.columns, headers, given, strict=True):
+            column.max_width = header + more
+            column.overflow = "fold"
 
 
 #: on a terminal (or with COLUMNS set) Rich uses that width; piped output gets room for the
