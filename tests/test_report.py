@@ -243,3 +243,45 @@ def test_briefing_sentences_state_the_timeline_numbers(briefing):
 def test_docs_screenshot_exists():
     shot = Path(__file__).resolve().parents[1] / "docs" / "report-page.png"
     assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+def _header_words(text: str) -> set[str]:
+    """Words of the table headers in Rich output: boxed header rows (┃ ... ┃) and the rows just
+    above a compact table's header rule (a line of ─)."""
+    lines = text.splitlines()
+    words: set[str] = set()
+    for n, line in enumerate(lines):
+        if line.startswith("┃"):
+            words.update(line.replace("┃", " ").split())
+        elif line.strip() and set(line.strip()) == {"─"}:
+            m = n - 1
+            while m >= 0 and lines[m].strip() and not lines[m].startswith(("•", "┃", "│")):
+                words.update(lines[m].split())
+                m -= 1
+                if m >= 0 and lines[m][:1] not in (" ", "") and not any(
+                        lines[m].startswith(w) for w in ("actor", "coalition", "issue")):
+                    break
+    return words
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "syria-2014"],
+    ["forecast", "syria-2014", "--model", "bdm", "--explain"],
+    ["coalitions", "syria-2014"],
+    ["montecarlo", "syria-2014", "--runs", "100", "--seed", "1", "--no-progress"],
+    ["sensitivity", "syria-2014", "--runs", "100", "--seed", "1", "--no-progress"],
+    ["timeline", "syria-2014", "--runs", "100", "--seed", "1"],
+])
+def test_tables_at_80_columns_keep_header_words_whole(args):
+    def run(columns: int) -> str:
+        proc = subprocess.run([sys.executable, "-m", "allegiance.cli", *args], capture_output=True,
+                              text=True, env={**os.environ, "COLUMNS": str(columns)}, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    narrow, wide = run(80), run(250)
+    assert max(len(line.rstrip()) for line in narrow.splitlines()) <= 80
+    words = _header_words(narrow)
+    assert words and not any("…" in w for w in words)
+    known = set(wide.split())
+    assert words <= known, sorted(words - known)
