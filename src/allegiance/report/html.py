@@ -182,11 +182,9 @@ def _caveats(briefing: Briefing) -> list[str]:
         lines.append(f"Unverified: {s.id} ({s.grade}: {RELIABILITY[s.reliability].split(':')[0]}, "
                      f"{CREDIBILITY[int(s.credibility)].split(':')[0].lower()}) — cited by "
                      f"{cited.get(s.id, 0)} estimate(s).")
-    for name, doc in briefing.forecasts.items():
-        for line in summarize("forecast", doc, scenario):
-            if line.startswith(("The " + name + " run had not settled", "Degenerate", "No forecast",
-                                "Warning")):
-                lines.append(f"{name}: {line}")
+    for doc in briefing.forecasts.values():
+        lines.extend(line for line in summarize("forecast", doc, scenario)
+                     if line.startswith(("Warning", "Degenerate", "No forecast")))
     lines.extend(briefing.problems)
     if briefing.record:
         lines.extend(f"Record: {line}" for line in summarize("backtest", briefing.record))

@@ -27,12 +27,11 @@ from allegiance.summary.backtest import backtest_sentences
 from allegiance.summary.briefing import briefing_sentences
 from allegiance.summary.coalitions import coalition_sentences, power_sentences
 from allegiance.summary.drivers import sensitivity_sentences, strongest_driver, timeline_sentences
-from allegiance.summary.forecast import forecast_sentences, montecarlo_sentences, not_settled
+from allegiance.summary.forecast import forecast_sentences, montecarlo_sentences
 
 __all__ = [
     "KINDS",
     "detect_kind",
-    "not_settled",
     "strongest_driver",
     "summarize",
     "with_summary",

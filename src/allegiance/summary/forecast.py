@@ -16,12 +16,7 @@ from typing import Any
 
 from allegiance.summary.text import Names, listing, number, percent, probability
 
-__all__ = ["forecast_sentences", "montecarlo_sentences", "not_settled", "ROUND_PARAMETERS"]
-
-#: the parameter that caps an iterative model's rounds, by name
-ROUND_PARAMETERS = ("rounds", "max_turns", "turns")
-#: a last-round move larger than this share of the scale means the run had not settled
-SETTLED_SHARE = 0.01
+__all__ = ["forecast_sentences", "montecarlo_sentences"]
 
 
 def _model_words(document: dict[str, Any]) -> str:
@@ -39,33 +34,10 @@ def _stamp(document: dict[str, Any]) -> str:
     return (" " + ", ".join(parts)) if parts else ""
 
 
-def not_settled(document: dict[str, Any]) -> dict[str, Any] | None:
-    """When an iterative model used every round it was allowed and its actors still moved more
-    than 1% of a scale in the last one: ``{"rounds", "move", "actor", "issue"}``; else None."""
-    rounds = document.get("rounds") or []
-    parameters = document.get("model", {}).get("parameters", {})
-    cap = next((parameters[k] for k in ROUND_PARAMETERS if isinstance(parameters.get(k), int)),
-               None)
-    if cap is None or len(rounds) < 2 or len(rounds) - 1 < cap:
-        return None
-    names = Names(document)
-    last, before = rounds[-1]["positions"], rounds[-2]["positions"]
-    worst = None
-    for actor, stances in last.items():
-        for issue, value in stances.items():
-            old = before.get(actor, {}).get(issue)
-            if value is None or old is None:
-                continue
-            share = abs(value - old) / names.width(issue)
-            if worst is None or share > worst[0]:
-                worst = (share, abs(value - old), actor, issue)
-    if worst is None or worst[0] <= SETTLED_SHARE:
-        return None
-    return {"rounds": len(rounds) - 1, "move": worst[1], "actor": worst[2], "issue": worst[3]}
-
-
 def forecast_sentences(document: dict[str, Any], scenario: Any = None) -> list[str]:
-    """What the forecast is, who moved most, and whether the run is degenerate or unsettled."""
+    """What the forecast is, who moved most, the result's warnings (cycles, no convergence, no
+    solution, no salience: :mod:`allegiance.models.diagnostics`) and whether every actor holds
+    the same position."""
     names = Names(document, scenario)
     outcome = document.get("outcome", {})
     model = document.get("model", {}).get("name", "?")
@@ -96,19 +68,9 @@ def forecast_sentences(document: dict[str, Any], scenario: Any = None) -> list[s
                          f"{issue}: {number(first[actor][issue])} → {number(last[actor][issue])}.")
         else:
             lines.append(f"No actor moved in {len(rounds) - 1} round(s).")
-    unsettled = not_settled(document)
-    if unsettled:
-        lines.append(
-            f"The {model} run had not settled after its {unsettled['rounds']} rounds: "
-            f"{unsettled['actor']} still moved {number(unsettled['move'])} points on "
-            f"{unsettled['issue']} in the last one, so the forecast is where the bargaining "
-            "stopped, not where it came to rest.")
-    feasible = document.get("extra", {}).get("feasible")
-    if model == "nash" and isinstance(feasible, list) and not all(feasible):
-        issues = [i for i, ok in zip(outcome, feasible, strict=False) if not ok]
-        lines.append(f"Degenerate on {listing(issues)}: no outcome leaves every actor better off "
-                     "than the disagreement point, so the Nash forecast there is that point "
-                     "(the status quo).")
+    for warning in document.get("warnings") or []:  # cycles, no convergence, no solution...
+        text = warning.get("message", str(warning)) if isinstance(warning, dict) else str(warning)
+        lines.append(f"Warning ({model}): {text.rstrip('.')}.")
     if rounds:
         same = []
         for issue in outcome:
@@ -118,9 +80,6 @@ def forecast_sentences(document: dict[str, Any], scenario: Any = None) -> list[s
         if same:
             lines.append(f"Degenerate on {listing(same)}: every actor holds the same position, so "
                          "any model forecasts that position.")
-    for warning in document.get("warnings") or []:
-        text = warning.get("message", str(warning)) if isinstance(warning, dict) else str(warning)
-        lines.append(f"Warning: {text.rstrip('.')}.")
     return lines
 
 

@@ -33,6 +33,6 @@ def print_summary(lines: list[str], console: Any) -> None:
     """Print ``lines`` (from :func:`allegiance.summary.summarize`) on ``console``; nothing when
     there are none. Rich markup in the sentences is not interpreted (names are data)."""
     if lines:
-        from rich.markup import escape
+        from allegiance.cli_common import escape_markup
 
-        console.print(summary_text([escape(line) for line in lines]))
+        console.print(summary_text([escape_markup(line) for line in lines]))

@@ -249,15 +249,14 @@ class MonteCarloResult:
     executor: dict[str, Any] = field(default_factory=dict)
     quantile_levels: tuple[float, ...] = QUANTILES
 
+    def __repr__(self) -> str:
+        return (f"MonteCarloResult(scenario={self.scenario.id!r}, model={self.model.name!r}, "
+                f"runs={self.outcomes.shape[0]}, seed={self.seed}, "
+                f"coalitions={list(self.coalitions)})")
+
     @property
     def runs(self) -> int:
         return int(self.outcomes.shape[0])
-
-    def __repr__(self) -> str:
-        from allegiance.frames import short_repr
-
-        return short_repr("MonteCarloResult", scenario=self.scenario.id, model=self.model.name,
-                          seed=self.seed, runs=self.runs, coalitions=list(self.coalitions))
 
     def to_frame(self, what: str = "outcomes"):
         """Long table (pandas) of every draw: ``what="outcomes"`` — ``draw, issue, outcome``;

@@ -57,10 +57,8 @@ class TornadoResult:
     at_high: np.ndarray  # (n_parameters, n_issues)
 
     def __repr__(self) -> str:
-        from allegiance.frames import short_repr
-
-        return short_repr("TornadoResult", scenario=self.scenario.id,
-                          parameters=len(self.parameters), issues=self.scenario.issue_ids)
+        return (f"TornadoResult(scenario={self.scenario.id!r}, "
+                f"parameters={len(self.parameters)})")
 
     def to_frame(self):
         """Long table (pandas): ``issue, parameter, field, actor, value, low, high, origin,
@@ -182,11 +180,10 @@ class SensitivityResult:
     bins: int
 
     def __repr__(self) -> str:
-        from allegiance.frames import short_repr
-
-        return short_repr("SensitivityResult", scenario=self.tornado.scenario.id,
-                          model=self.montecarlo.model.name, seed=self.montecarlo.seed,
-                          runs=self.montecarlo.runs, parameters=len(self.parameters))
+        mc = self.montecarlo
+        return (f"SensitivityResult(scenario={mc.scenario.id!r}, model={mc.model.name!r}, "
+                f"parameters={len(self.parameters)}, runs={mc.outcomes.shape[0]}, "
+                f"seed={mc.seed})")
 
     def to_frame(self):
         """The tornado's long table with each estimate's first-order Sobol index (``sobol``)."""

@@ -88,11 +88,10 @@ class TimelineResult:
     runs: int
 
     def __repr__(self) -> str:
-        from allegiance.frames import short_repr
-
-        return short_repr("TimelineResult", scenario=self.scenario.id, model=self.model.name,
-                          seed=self.seed, dates=[p.date.isoformat() for p in self.points],
-                          runs_per_date=self.runs)
+        dates = ", ".join(p.date.isoformat() for p in self.points[:6])
+        more = ", ..." if len(self.points) > 6 else ""
+        return (f"TimelineResult(scenario={self.scenario.id!r}, model={self.model.name!r}, "
+                f"dates=[{dates}{more}], runs={self.runs}, seed={self.seed})")
 
     def to_frame(self, what: str = "outcomes"):
         """Long table (pandas): ``what="outcomes"`` — ``date, issue, outcome`` (with ``q05,
