@@ -48,7 +48,8 @@ def test_every_section_and_figure_is_there(page):
         assert found, figure
         assert base64.b64decode(found.group(1)).lstrip().startswith(b"<?xml")
     for text in ("sha256:", "2014-08-01", "2014-09-08", "regional", "local", "usa.capability",
-                 "F3", "Reliability cannot be judged", "Record: On 180 issues"):
+                 "F3", "Reliability cannot be judged", "Record: On 180 issues",
+                 "What it would take for local: "):
         assert text in html, text
 
 

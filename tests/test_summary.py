@@ -346,3 +346,18 @@ def test_tables_open_with_the_summary_and_json_carries_it(kind, args):
     first = table.stdout.splitlines()[0]
     assert first.startswith("• ") and first[2:].strip() == document["summary"][0][:len(
         first[2:].strip())]
+
+
+def test_levers_sentences_from_the_stored_document_true_and_false():
+    from allegiance.levers.analysis import levers
+    from allegiance.levers.briefing import sentences
+
+    answer = levers("syria-2014", "local", model="mean", levers="capability:rebels")
+    document = answer.to_dict()
+    assert detect_kind(document) == "levers"
+    assert summarize("levers", document) == sentences(answer)  # the document reads the same
+    assert summarize("levers", document)[0].startswith("Today local is not winning")
+    held = toy({"a": (3, {"x": (50, 1)}), "b": (2, {"x": (50, 1)}), "c": (1, {"x": (40, 1)})},
+               coalitions={"ab": ["a", "b"]})
+    lines = summarize("levers", levers(held, "ab", model="mean").to_dict())
+    assert lines[0].startswith("Today ab is winning") and lines[-1] == "Nothing needs to change."

@@ -71,7 +71,7 @@ def brief_command(
     loaded = load(scenario, input_format=input_format)
     with user_errors():
         briefing = collect(loaded, models=[], runs=runs, seed=seed, sensitivity_model=model,
-                           record=False)
+                           record=False, levers=False)
     from allegiance.summary import summarize
 
     if output_format is OutputFormat.json:

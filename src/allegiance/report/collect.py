@@ -49,6 +49,9 @@ class Briefing:
     timeline: dict[str, Any] | None
     sensitivity: dict[str, Any] | None
     record: dict[str, Any] | None
+    #: coalition -> the levers answer (``LeversResult.to_dict()``) for each named coalition
+    #: that is not winning in the latest state
+    levers: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:
@@ -59,7 +62,7 @@ class Briefing:
         return {"kind": "briefing", "settings": self.settings, "forecasts": self.forecasts,
                 "montecarlo": self.montecarlo, "coalitions": self.coalitions,
                 "timeline": self.timeline, "sensitivity": self.sensitivity,
-                "record": self.record, "problems": self.problems}
+                "record": self.record, "levers": self.levers, "problems": self.problems}
 
 
 def read_record(path: str | Path | None = None) -> dict[str, Any] | None:
@@ -106,6 +109,7 @@ def collect(
     seed: int = 1,
     sensitivity_model: str = REFERENCE,
     record: str | Path | bool | None = None,
+    levers: bool = True,
     progress=None,
 ) -> Briefing:
     """Run the briefing's analyses on ``scenario`` (see the module notes).
@@ -114,7 +118,9 @@ def collect(
     sensitivity's first-order indices; ``seed`` seeds all of them. The coalition report, the
     timeline and the sensitivity use ``sensitivity_model`` (default the compromise model, fast
     and the best on the backtest). ``record``: the backtest record to read (see
-    :func:`read_record`; False: none). ``progress(step)`` is called with each step's name.
+    :func:`read_record`; False: none). ``levers``: also ask, for each named coalition that is
+    not winning in the latest state, what it would take (:func:`allegiance.levers.levers`,
+    default settings). ``progress(step)`` is called with each step's name.
     """
     from allegiance.coalitions.report import coalition_report
     from allegiance.forecast import forecast
@@ -148,6 +154,18 @@ def collect(
     if scenario.history_dates():
         step("timeline")
         timeline = run_timeline(scenario, sensitivity_model, runs=runs, seed=seed).to_dict()
+    answers: dict[str, dict[str, Any]] = {}
+    if levers and coalitions:
+        from allegiance.levers.analysis import levers as what_it_takes
+
+        for name, items in coalitions["coalitions"].items():
+            if items and not items[-1]["winning"]:
+                step(f"levers {name}")
+                try:
+                    answers[name] = what_it_takes(scenario, name, model=sensitivity_model,
+                                                  seed=seed).to_dict()
+                except ValueError as exc:
+                    problems.append(f"levers {name}: {exc}")
     if runs:
         step("sensitivity")
         sensitivity = run_sensitivity(scenario, sensitivity_model, runs=max(runs, 100),
@@ -165,4 +183,4 @@ def collect(
                     montecarlo=montecarlo, coalitions=coalitions, timeline=timeline,
                     sensitivity=sensitivity,
                     record=None if record is False else read_record(record or None),
-                    problems=problems)
+                    levers=answers, problems=problems)

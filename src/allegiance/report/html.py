@@ -37,6 +37,7 @@ SECTIONS = {
     "section-question": "The question and the scenario",
     "section-forecasts": "Forecasts by model",
     "section-coalitions": "Coalition verdicts by date",
+    "section-levers": "What it would take",
     "section-changes": "What changed between the dated states, and why",
     "section-sensitivity": "Which judgements matter most",
     "section-caveats": "Caveats",
@@ -215,6 +216,8 @@ def render_html(briefing: Briefing) -> str:
         if briefing.timeline else [],
         "sensitivity": summarize("sensitivity", briefing.sensitivity, scenario)
         if briefing.sensitivity else [],
+        "levers": {name: summarize("levers", doc, scenario)
+                   for name, doc in briefing.levers.items()},
     }
     drivers = []
     for move in (briefing.timeline or {}).get("moves", []):

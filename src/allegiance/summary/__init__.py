@@ -2,7 +2,8 @@
 
 ``summarize(kind, document, scenario=None)`` takes the JSON document a command prints (or a
 stored run's result) and returns its sentences. Kinds: ``forecast``, ``montecarlo``,
-``coalitions``, ``power``, ``sensitivity``, ``timeline``, ``backtest``, ``briefing``. With the
+``coalitions``, ``power``, ``sensitivity``, ``timeline``, ``backtest``, ``briefing``,
+``levers``. With the
 scenario the sentences also say how well the judgements they name are sourced. Nothing is
 written by hand: change a number and the sentence changes with it.
 
@@ -28,6 +29,7 @@ from allegiance.summary.briefing import briefing_sentences
 from allegiance.summary.coalitions import coalition_sentences, power_sentences
 from allegiance.summary.drivers import sensitivity_sentences, strongest_driver, timeline_sentences
 from allegiance.summary.forecast import forecast_sentences, montecarlo_sentences
+from allegiance.summary.levers import levers_sentences
 
 __all__ = [
     "KINDS",
@@ -47,6 +49,7 @@ KINDS: dict[str, Callable[[dict[str, Any], Any], list[str]]] = {
     "timeline": timeline_sentences,
     "backtest": backtest_sentences,
     "briefing": briefing_sentences,
+    "levers": levers_sentences,
 }
 
 
@@ -67,6 +70,8 @@ def detect_kind(document: dict[str, Any]) -> str:
         return "coalitions"
     if "moves" in document and "dates" in document:
         return "timeline"
+    if "coalition" in document and "proof" in document and "before" in document:
+        return "levers"
     if ("labels" in document or "by_issue" in document) and (
             "shapley_shubik" in document or "banzhaf" in document):
         return "power"

@@ -82,6 +82,13 @@ def briefing_sentences(document: dict[str, Any], scenario: Any = None) -> list[s
 
         lines.extend(s for s in coalition_sentences(document["coalitions"], scenario)
                      if s.startswith("Coalition"))
+    for name, answer in (document.get("levers") or {}).items():
+        from allegiance.summary.levers import levers_sentences
+
+        said = [s for s in levers_sentences(answer)
+                if s.startswith(("It would take", "No solution", "Beyond the ranges"))]
+        if said:
+            lines.append(f"What it would take for {name}: " + " ".join(said))
     if document.get("sensitivity"):
         found = sensitivity_sentences(document["sensitivity"], scenario)
         lines.extend(found[:2])
