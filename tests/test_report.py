@@ -286,3 +286,19 @@ def test_tables_at_80_columns_keep_header_words_whole(args):
     assert words and not any("…" in w for w in words)
     known = set(wide.split())
     assert words <= known, sorted(words - known)
+
+
+def test_power_and_levers_results_have_frames():
+    from allegiance.coalitions.scenario_power import scenario_power
+    from allegiance.levers.analysis import levers
+
+    scenario = allegiance.load_scenario("syria-2014")
+    power = scenario_power(scenario).to_frame()
+    assert list(power.columns) == ["issue", "actor", "weight", "shapley_shubik", "banzhaf",
+                                   "banzhaf_absolute"]
+    for _, game in power.groupby("issue"):
+        assert game["shapley_shubik"].sum() == pytest.approx(1.0)
+    answer = levers(scenario, "local", model="mean", levers="capability:rebels")
+    table = answer.to_frame()
+    assert {"solution", "actor", "field", "before", "after", "cost"} <= set(table.columns)
+    assert set(table["actor"]) <= {"rebels"}
