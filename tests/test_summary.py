@@ -361,3 +361,11 @@ def test_levers_sentences_from_the_stored_document_true_and_false():
                coalitions={"ab": ["a", "b"]})
     lines = summarize("levers", levers(held, "ab", model="mean").to_dict())
     assert lines[0].startswith("Today ab is winning") and lines[-1] == "Nothing needs to change."
+
+
+def test_the_variant_applied_is_said_first_and_only_then(syria):
+    varied = coalition_report(syria.variant("us-backs-local"), theories=False).to_dict()
+    plain = coalition_report(syria, theories=False).to_dict()
+    assert summarize("coalitions", varied)[0] == ("The scenario with variant 'us-backs-local' "
+                                                   "applied.")
+    assert summarize("coalitions", plain)[0].startswith("Coalition regional")

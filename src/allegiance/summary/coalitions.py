@@ -39,12 +39,13 @@ def coalition_sentences(document: dict[str, Any], scenario: Any = None) -> list[
     who would rather stay out, the actors whose joining alone would make it win, and what
     changed from the first dated state to the last."""
     rule = (document.get("rule") or {}).get("description", "")
-    lines = []
+    lines = [f"The scenario with {note}." for note in document.get("notes") or []
+             if note.startswith("variant ")]
     for name, assessments in (document.get("coalitions") or {}).items():
         if not assessments:
             continue
         last = dict(assessments[-1], name=name)
-        lines.append(verdict(last, rule if not lines else ""))
+        lines.append(verdict(last, "" if any(x.startswith("Coalition") for x in lines) else rule))
         details = []
         if last.get("winning") and last.get("pivotal"):
             details.append(f"pivotal (its exit loses an issue): {listing(last['pivotal'])}")
