@@ -26,6 +26,12 @@ def next_commands(briefing: Briefing) -> list[tuple[str, str]]:
         commands.append((f"allegiance coalitions {name}", "who is pivotal, who joins"))
     if briefing.timeline:
         commands.append((f"allegiance timeline {name} --runs {runs}", "why it moved"))
+        last = briefing.timeline["dates"][-1]["coalitions"]
+        losing = sorted((len(briefing.scenario.coalitions[c].members), c) for c, v in last.items()
+                        if not v["winning"] and c in briefing.scenario.coalitions)
+        if losing:  # the smallest coalition that does not win: what would it take?
+            commands.append((f"allegiance levers {name} --coalition {losing[0][1]}",
+                             "what it would take"))
     commands += [
         (f"allegiance sensitivity {name}", "what matters most"),
         (f"allegiance forecast {name} --model bdm --explain", "a bargaining model"),
