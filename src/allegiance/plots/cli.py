@@ -68,16 +68,19 @@ def _write(output: str, builder: str, args: list[Any], options: dict[str, Any]) 
     suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
     if suffix not in ("png", "svg", "html"):
         fail(f"--output must end in .png, .svg or .html; got {output!r}")
-    if suffix == "html":
-        from allegiance.io.yaml_format import write_atomic
-        from allegiance.plots import interactive
+    try:
+        if suffix == "html":
+            from allegiance.io.yaml_format import write_atomic
+            from allegiance.plots import interactive
 
-        write_atomic(output, interactive.to_html(getattr(interactive, builder)(*args,
-                                                                                 **options)))
-    else:
-        from allegiance.plots import static
+            write_atomic(output, interactive.to_html(getattr(interactive, builder)(*args,
+                                                                                     **options)))
+        else:
+            from allegiance.plots import static
 
-        static.save(getattr(static, builder)(*args, **options), output)
+            static.save(getattr(static, builder)(*args, **options), output)
+    except OSError as exc:
+        fail(str(exc))
     err_console.print(f"wrote {output}")
 
 

@@ -52,7 +52,6 @@ def brief_renderables(briefing: Briefing) -> list[Any]:
     from rich.table import Table
     from rich.text import Text
 
-    from allegiance.cli_common import escape_markup
 
     scenario, settings = briefing.scenario, briefing.settings
     question = scenario.description.strip().split("? ")[0] + "?" if "?" in (
@@ -78,12 +77,12 @@ def brief_renderables(briefing: Briefing) -> list[Any]:
             cells = [number(d["outcome"][issue]) + _interval(d.get("montecarlo"), issue)
                      for d in dates]
             change = dates[-1]["outcome"][issue] - dates[0]["outcome"][issue]
-            forecast.add_row(escape_markup(issue), *cells, signed(change))
+            forecast.add_row(Text(issue), *cells, signed(change))
     else:
         forecast.add_column("forecast", justify="right", no_wrap=True)
         mc = briefing.montecarlo.get(settings["reference_model"])
         for issue in scenario.issue_ids:
-            forecast.add_row(escape_markup(issue),
+            forecast.add_row(Text(issue),
                              number(reference["outcome"][issue]) + _interval(mc, issue))
     parts.append(forecast)
     if scenario.coalitions and timeline:
@@ -102,9 +101,9 @@ def brief_renderables(briefing: Briefing) -> list[Any]:
                 else ""
             out = [m for m, g in now["gains"].items() if not g]
             verdict = f"{'yes' if was['winning'] else 'no'} → {'yes' if now['winning'] else 'no'}"
-            table.add_row(escape_markup(name), verdict,
+            table.add_row(Text(name), verdict,
                           f"{percent(was['share'])} → {percent(now['share'])}", odds,
-                          escape_markup(", ".join(out) or "none"))
+                          Text(", ".join(out) or "none"))
         parts.append(table)
     lines = summarize("briefing", briefing.to_dict(), scenario)
     if timeline:  # the tables above say the forecast and shares; the words say what they mean
@@ -115,12 +114,12 @@ def brief_renderables(briefing: Briefing) -> list[Any]:
             (*(f"{name}:" for name in scenario.coalitions), "The compromise model's forecast"))]
     from allegiance.summary.render import summary_text
 
-    parts.append(summary_text([escape_markup(line) for line in lines]))
+    parts.append(summary_text(lines))
     nxt = Table(title="Next", title_justify="left", box=None, pad_edge=False, padding=(0, 1),
                 show_header=False)
     nxt.add_column("command", no_wrap=True, style="cyan")
     nxt.add_column("what")
     for command, what in next_commands(briefing):
-        nxt.add_row(escape_markup(command), what)
+        nxt.add_row(Text(command), what)
     parts.append(nxt)
     return parts

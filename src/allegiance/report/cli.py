@@ -45,7 +45,7 @@ def _progress(enabled: bool):
         return None
 
     def step(name: str) -> None:
-        err_console.print(f"[dim]… {name}[/]")
+        err_console.print(f"… {name}", style="dim")
 
     return step
 
@@ -142,5 +142,8 @@ def report_command(
     else:
         from allegiance.io.yaml_format import write_atomic
 
-        write_atomic(output, page)
+        try:
+            write_atomic(output, page)
+        except OSError as exc:
+            fail(str(exc))
     err_console.print(f"wrote {output}")

@@ -20,19 +20,19 @@ def summary_text(lines: list[str]):
     from rich.console import Group
     from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for line in lines:
-        grid.add_row("•", line)
+        grid.add_row("•", Text(line))
     return Group(Padding(grid, (0, 0, 1, 0)))
 
 
 def print_summary(lines: list[str], console: Any) -> None:
     """Print ``lines`` (from :func:`allegiance.summary.summarize`) on ``console``; nothing when
-    there are none. Rich markup in the sentences is not interpreted (names are data)."""
+    there are none. Each sentence is a Rich ``Text`` (its square brackets are not markup: names
+    are data)."""
     if lines:
-        from allegiance.cli_common import escape_markup
-
-        console.print(summary_text([escape_markup(line) for line in lines]))
+        console.print(summary_text(lines))

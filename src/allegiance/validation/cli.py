@@ -18,11 +18,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from allegiance.cli_common import console, err_console, fail, parse_params, user_errors
+from allegiance.cli_common import (
+    console,
+    err_console,
+    fail,
+    parse_params,
+    styled,
+    user_errors,
+)
 from allegiance.validation.backtest import (
     ModelSummary,
     backtest_options,
@@ -81,7 +87,7 @@ def backtest_command(
 ) -> None:
     """Score the models' forecasts against the recorded outcomes of a DEU data set."""
     from allegiance.io.deu import DeuValuesMapped, read_dataset
-    from allegiance.io.yaml_format import write_atomic
+    from allegiance.io.filesystem import write_atomic
 
     params = parse_params(param)
     with user_errors():
@@ -112,7 +118,7 @@ def backtest_command(
             datasets = {option: read_dataset(dataset, capability=option) for option in options}
     for note in dict.fromkeys(str(w.message) for w in caught
                               if issubclass(w.category, DeuValuesMapped)):
-        err_console.print(f"[yellow]warning:[/] {escape(note)}")
+        err_console.print(styled(("warning:", "yellow"), f" {note}"))
     n_issues = len(scored(next(iter(datasets.values()))))
     n_runs = (len(names) + (0 if "mean" in names else 1)) if tuned is None else 1 + len(tuned[1])
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -145,20 +151,20 @@ def backtest_command(
                   f"cluster bootstrap over proposals ({bootstrap} resamples, seed {seed}).")
     for s in summaries:
         if s.note:
-            console.print(f"[dim]{s.model} ({s.capability}): {s.note}[/]")
+            console.print(styled((f"{s.model} ({s.capability}): {s.note}", "dim")))
     _, missing = model_availability()
     if missing and model.lower() == "all":
-        err_console.print("[yellow]not in this build: " + ", ".join(sorted(missing)) + "[/]")
+        err_console.print(styled(("not in this build: " + ", ".join(sorted(missing)), "yellow")))
     err_console.print(f"wrote {out / 'summary.csv'}, {out / 'summary.md'}, "
                       f"{out / 'predictions.csv'}, {out / 'backtest.json'}")
     lines = failure_lines(failures, n_issues)
     style = "yellow" if allow_failures else "red"
     for line in lines:
-        err_console.print(f"[{style}]{escape(line)}[/]")
+        err_console.print(styled((line, style)))
     if lines and not allow_failures:
-        err_console.print(f"[red]the backtest is incomplete: {len(lines)} model run(s) failed on "
-                          f"some issues (details: {out / 'backtest.json'}, 'failures'); "
-                          "--allow-failures accepts this[/]")
+        err_console.print(styled((f"the backtest is incomplete: {len(lines)} model run(s) failed "
+                                  f"on some issues (details: {out / 'backtest.json'}, "
+                                  "'failures'); --allow-failures accepts this", "red")))
         raise typer.Exit(1)
 
 
