@@ -24,7 +24,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
-	$(BIN)/allegiance forecast
+	$(BIN)/allegiance brief
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest

@@ -406,3 +406,21 @@ def test_every_model_scores_every_issue_of_the_development_split():
     assert result.failures == []
     for summary in result.summaries:
         assert (summary.model, summary.n_ok, summary.n_failed) == (summary.model, 180, 0)
+
+
+def test_combined_proposal_keeps_the_sources_its_estimates_cite():
+    from allegiance.validation.backtest import combine
+
+    def issue(i):
+        return Scenario.model_validate({
+            "id": f"s{i}", "title": "t", "sources": [{"id": "deu", "title": "experts",
+                                                      "reliability": "B", "credibility": 2}],
+            "issues": [{"id": f"i{i}", "name": "n", "metadata": {"proposal": "p"}}],
+            "actors": [{"id": a, "name": a, "capability": 1,
+                        "issues": {f"i{i}": {"position": {"value": x, "sources": ["deu"]},
+                                             "salience": 1}}}
+                       for a, x in (("a", 0), ("b", 100))]})
+
+    combined = combine([issue(0), issue(1)])
+    assert [s.id for s in combined.sources] == ["deu"]
+    assert combined.issue_ids == ["i0", "i1"]

@@ -128,8 +128,8 @@ def forecast_command(
                           **params)
     if output_format is OutputFormat.json:
         # indented for a person at a terminal; compact (much faster to write) for files and pipes
-        write_output(result.to_json(indent=2 if output is None and sys.stdout.isatty() else None),
-                     output)
+        write_output(result.to_json(indent=2 if output is None and sys.stdout.isatty() else None,
+                                    summary=forecast_summary(result)), output)
     elif output_format is OutputFormat.csv:
         write_output(result.to_csv(), output)
     else:
@@ -137,7 +137,19 @@ def forecast_command(
             render_forecast(result, explain=explain)
 
 
+def forecast_summary(result: Forecast) -> list[str]:
+    """The forecast's summary sentences (:mod:`allegiance.summary`)."""
+    from allegiance.summary import summarize
+
+    return summarize("forecast", result.to_dict(), result.scenario)
+
+
 def render_forecast(result: Forecast, explain: bool = False) -> None:
+    from allegiance.summary.render import print_summary
+
+    # the warnings are printed under the model line below, once
+    print_summary([line for line in forecast_summary(result) if not line.startswith("Warning")],
+                  console)
     scenario = result.scenario
     res = result.result
     stamp = []
@@ -215,14 +227,13 @@ def _render_detailed(result: Forecast) -> None:
         table = new_table(title=styled(f"{issue.name}: forecast ", (f"{value:.1f}", "bold"),
                                        f" on {low:g} ({issue.low_label or 'low'}) – {high:g} "
                                        f"({issue.high_label or 'high'})"), title_justify="left")
-        table.add_column("actor")
-        table.add_column("start", justify="right")
-        if res.positions.shape[0] > 1:
-            table.add_column("end", justify="right")
-            table.add_column("moved", justify="right")
-        table.add_column("salience", justify="right")
-        table.add_column("capability", justify="right")
+        longest = max((len(w) for a in scenario.actors for w in a.name.split()), default=5)
+        table.add_column("actor", min_width=min(longest, 16))
+        for column in ("start", *(("end", "moved") if res.positions.shape[0] > 1 else ()),
+                       "salience", "capability"):
+            table.add_column(column, justify="right", min_width=len(column))
         table.add_column("where", no_wrap=True)
+        bar = 21 if console.width >= 100 else 11  # the sketch narrows before any header does
         order = sorted((a for a in range(arrays.n_actors) if arrays.present[a, k]),
                        key=lambda a: last[a, k])
         for a in order:
@@ -232,7 +243,7 @@ def _render_detailed(result: Forecast) -> None:
                 row += [f"{last[a, k]:.1f}", "cycles" if cycling[a, k]
                         else f"{moved:+.1f}" if abs(moved) > 1e-9 else "·"]
             row += [f"{arrays.salience[a, k]:.2f}", f"{arrays.capability[a, k]:.3g}",
-                    _bar(last[a, k], value, low, high)]
+                    _bar(last[a, k], value, low, high, width=bar)]
             table.add_row(*row)
         console.print(table)
 
@@ -329,7 +340,7 @@ def render_scenario(scenario: Scenario) -> None:
                        issue.low_label, issue.high_label,
                        "" if issue.status_quo is None else f"{issue.status_quo:g}")
     console.print(issues)
-    table = new_table(title="actors: value [range] (source grades) hN = N dated estimates",
+    table = new_table(title="actors: value \\[range] (source grades) hN = N dated estimates",
                   title_justify="left")
     table.add_column("actor")
     table.add_column("capability")
@@ -460,6 +471,9 @@ LAYER_COMMANDS = {
     "backtest": "allegiance.validation.cli:backtest_command",
     "power": "allegiance.coalitions.power_cli:power_command",
     "levers": "allegiance.levers.cli:levers_command",
+    "brief": "allegiance.report.cli:brief_command",
+    "report": "allegiance.report.cli:report_command",
+    "plot": "allegiance.plots.cli:plot_command",
 }
 
 

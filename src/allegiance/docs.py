@@ -236,7 +236,21 @@ def _self(name: str) -> str:
     return f"python -m allegiance.docs --block {name}"
 
 
+BRIEF = "COLUMNS=80 allegiance brief"
+
+
+def _render_brief(_: Path) -> str:
+    """What ``make run`` prints (``allegiance brief`` at 80 columns), trailing spaces dropped."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "allegiance.cli", "brief"], check=True,
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"})
+    lines = [line.rstrip() for line in proc.stdout.rstrip().splitlines()]
+    return "```text\n" + "\n".join(lines) + "\n```\n"
+
+
 BLOCKS: dict[str, Block] = {
+    "report-brief": Block("docs/report.md", BRIEF, True, _render_brief, needs_deu=False),
     "deu-facts": Block("docs/validation.md", _self("deu-facts"), True, _render_facts),
     "backtest": Block("docs/validation.md", BACKTEST, False, _render_backtest),
     "backtest-breakdown": Block("docs/validation.md", _self("backtest-breakdown"), False,

@@ -184,13 +184,31 @@ class Forecast:
             "extra": self.result.extra,
         }
 
-    def to_json(self, indent: int | None = 2) -> str:
+    def to_json(self, indent: int | None = 2, summary: list[str] | None = None) -> str:
         """The forecast as JSON (``indent=None``: compact). Written by pydantic-core's serializer
         straight from the NumPy results: the same document as ``json.dumps(self.to_dict())``,
-        about ten times faster."""
-        text = pydantic_core.to_json(self._document(), indent=indent, inf_nan_mode="null",
+        about ten times faster. ``summary``: sentences to carry first, under ``"summary"``."""
+        document = self._document()
+        if summary is not None:
+            document = {"summary": summary, **document}
+        text = pydantic_core.to_json(document, indent=indent, inf_nan_mode="null",
                                      fallback=_json_fallback)
         return text.decode("utf-8")
+
+    def to_frame(self):
+        """Long table (pandas): ``round, actor, issue, position``, one row per actor present on
+        an issue in each round."""
+        import numpy as np
+
+        from allegiance.frames import frame
+
+        positions = self.result.positions
+        present = self._present()
+        rounds, actors, issues = np.nonzero(np.broadcast_to(present, positions.shape))
+        return frame({"round": rounds,
+                      "actor": np.asarray(self.scenario.actor_ids, dtype=object)[actors],
+                      "issue": np.asarray(self.scenario.issue_ids, dtype=object)[issues],
+                      "position": positions[rounds, actors, issues]})
 
     def to_csv(self) -> str:
         """Long table: round, actor, issue, position; outcome rows have actor ``OUTCOME``."""

@@ -87,10 +87,16 @@ def coalitions_command(
             as_of=as_of, quota=quota, weighting=weighting, seed=seed, params=params,
             theories=theories, top=top, cap=cap, bloc_tolerance=bloc_tolerance,
         )
+    from allegiance.summary import summarize, with_summary
+
     if output_format is OutputFormat.json:
-        write_output(json.dumps(report.to_dict(), indent=2), output)
+        write_output(json.dumps(with_summary("coalitions", report.to_dict(), loaded), indent=2),
+                     output)
     elif output_format is OutputFormat.csv:
         write_output(csv_text(*report_rows(report.to_dict())), output)
     else:
+        from allegiance.summary.render import print_summary
+
         with table_output(output):
+            print_summary(summarize("coalitions", report.to_dict(), loaded), console)
             render_report(report, console)

@@ -514,6 +514,21 @@ class PowerIndices:
     method: str = "generating-function"
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (f"PowerIndices({len(self.labels)} actors, rule={self.rule.describe()!r}, "
+                f"exact={self.exact})")
+
+    def to_frame(self):
+        """One row per actor (pandas): ``actor, weight`` and each computed index."""
+        from allegiance.frames import frame
+
+        columns = {"actor": list(self.labels), "weight": np.asarray(self.weights, dtype=float)}
+        for name in ("shapley_shubik", "banzhaf", "banzhaf_absolute"):
+            values = getattr(self, name)
+            if values is not None:
+                columns[name] = np.asarray(values, dtype=float)
+        return frame(columns)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
 

@@ -60,10 +60,16 @@ def power_command(
     loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)
     with user_errors():
         power = scenario_power(loaded, quota, issue=issue)
+    from allegiance.summary import summarize, with_summary
+
     if output_format is OutputFormat.json:
-        write_output(json.dumps(power.to_dict(), indent=2, ensure_ascii=False), output)
+        write_output(json.dumps(with_summary("power", power.to_dict(), loaded), indent=2,
+                                ensure_ascii=False), output)
     elif output_format is OutputFormat.csv:
         write_output(csv_text(*power_rows(power)), output)
     else:
+        from allegiance.summary.render import print_summary
+
         with table_output(output):
+            print_summary(summarize("power", power.to_dict(), loaded), console)
             console.print(power_tables(power))

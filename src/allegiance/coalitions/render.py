@@ -24,51 +24,67 @@ def _yes(flag: bool) -> Text:
     return Text("yes", style="bold green") if flag else Text("no", style="red")
 
 
-def _summary(report: CoalitionReport) -> Table:
+#: below this console width the wide tables are split into narrower ones
+NARROW = 120
+
+SUMMARY_COLUMNS = ("coalition", "as of", "share", "winning", "issues won", "pivotal",
+                   "would rather stay out", "joiners", "strongest opponents")
+
+
+def _summary(report: CoalitionReport, columns: tuple[str, ...] = SUMMARY_COLUMNS,
+             title: str | None = None, caption: bool = True) -> Table:
     table = Table(
-        title=f"Candidate coalitions - {report.scenario}"
-              + "".join(f", {n}" for n in report.notes if n.startswith("variant "))
-              + f" (model {report.model}; {report.rule['description']})",
+        title=title or (f"Candidate coalitions - {report.scenario}"
+                        + "".join(f", {n}" for n in report.notes if n.startswith("variant "))
+                        + f" (model {report.model}; {report.rule['description']})"),
         title_justify="left",
         caption="share: mean over issues of the members' capability share; pivotal: exit makes "
                 "a won issue lost; stay out: the agreed position is worth less to it than the "
-                "forecast without the coalition; joiners: one of them joining makes it win",
+                "forecast without the coalition; joiners: one of them joining makes it win"
+                if caption else None,
     )
-    for column in ("coalition", "as of", "share", "winning", "issues won", "pivotal",
-                   "would rather stay out", "joiners", "strongest opponents"):
-        table.add_column(column, overflow="fold")
+    for column in columns:
+        table.add_column(column, no_wrap=column == "as of")
     for name, assessments in report.coalitions.items():
         for n, a in enumerate(assessments):
-            table.add_row(
-                f"{name} ({', '.join(a.members)})" if n == 0 else "",
-                a.state,
-                f"{a.share:.1%}",
-                _yes(a.winning),
-                f"{a.issues_won}/{a.n_issues}",
-                _names(a.pivotal),
-                Text(_names(a.stay_out), style="yellow" if a.stay_out else ""),
-                _names(a.joiners),
-                _names(f"{o['actor']} ({o['opposition']:.3g})" for o in a.opponents),
-                end_section=n == len(assessments) - 1,
-            )
+            cells = {
+                "coalition": f"{name} ({', '.join(a.members)})" if n == 0 else "",
+                "as of": a.state,
+                "share": f"{a.share:.1%}",
+                "winning": _yes(a.winning),
+                "issues won": f"{a.issues_won}/{a.n_issues}",
+                "pivotal": _names(a.pivotal),
+                "would rather stay out": Text(_names(a.stay_out),
+                                              style="yellow" if a.stay_out else ""),
+                "joiners": _names(a.joiners),
+                "strongest opponents": _names(f"{o['actor']} ({o['opposition']:.3g})"
+                                              for o in a.opponents),
+            }
+            table.add_row(*(cells[c] for c in columns), end_section=n == len(assessments) - 1)
     return table
 
 
-def _members(report: CoalitionReport) -> Table:
+def _members(report: CoalitionReport, parts: tuple[str, ...] = ("gain", "pivotal on", "power")
+             ) -> Table:
     table = Table(
         title="Would each member gain by joining? (utility of the agreed position - utility of "
-              "the forecast without the coalition)",
+              "the forecast without the coalition)" if "gain" in parts else
+              f"Members: {' and '.join(parts)} by date",
         title_justify="left",
-        caption="power: the member's Shapley-Shubik index in the whole game, mean over issues",
+        caption="power: the member's Shapley-Shubik index in the whole game, mean over issues"
+        if "power" in parts else None,
     )
     table.add_column("coalition")
     table.add_column("member")
-    for state in report.states:
-        table.add_column(f"gain {state}", justify="right")
-    for state in report.states:
-        table.add_column(f"pivotal on {state}")
-    for state in report.states:
-        table.add_column(f"power {state}", justify="right")
+    if "gain" in parts:
+        for state in report.states:
+            table.add_column(f"gain {state}", justify="right")
+    if "pivotal on" in parts:
+        for state in report.states:
+            table.add_column(f"pivotal on {state}")
+    if "power" in parts:
+        for state in report.states:
+            table.add_column(f"power {state}", justify="right")
     for name, assessments in report.coalitions.items():
         members = assessments[0].members
         for n, member in enumerate(members):
@@ -80,7 +96,10 @@ def _members(report: CoalitionReport) -> Table:
                 pivots.append(_names(detail.pivotal_on))
                 values = list(detail.power.values())
                 power.append(f"{sum(values) / len(values):.3f}" if values else "-")
-            table.add_row(name if n == 0 else "", member, *gains, *pivots, *power,
+            cells = [*(gains if "gain" in parts else []), *(pivots if "pivotal on" in parts
+                                                            else []),
+                     *(power if "power" in parts else [])]
+            table.add_row(name if n == 0 else "", member, *cells,
                           end_section=n == len(members) - 1)
     return table
 
@@ -188,9 +207,18 @@ def _blocs(report: CoalitionReport) -> Table | None:
     return table
 
 
-def report_tables(report: CoalitionReport) -> Group:
-    """All tables of the report as one Rich renderable."""
-    parts = [_summary(report), _members(report), _issues(report)]
+def report_tables(report: CoalitionReport, width: int = 160) -> Group:
+    """All tables of the report as one Rich renderable; below ``NARROW`` columns the wide
+    tables are split so that every header keeps its words whole."""
+    if width < NARROW:
+        parts = [
+            _summary(report, SUMMARY_COLUMNS[:7]),
+            _summary(report, ("coalition", "as of", "joiners", "strongest opponents"),
+                     title="Who could tip them: joiners and strongest opponents", caption=False),
+            _members(report, ("gain",)), _members(report, ("pivotal on",)),
+            _members(report, ("power",)), _issues(report)]
+    else:
+        parts = [_summary(report), _members(report), _issues(report)]
     for extra in (_theories(report), _blocs(report)):
         if extra is not None:
             parts.append(extra)
@@ -202,7 +230,8 @@ def report_tables(report: CoalitionReport) -> Group:
 
 def render_report(report: CoalitionReport, console: Console | None = None) -> None:
     """Print the report's tables."""
-    (console or Console()).print(report_tables(report))
+    console = console or Console()
+    console.print(report_tables(report, console.width))
 
 
 def power_tables(power) -> Group:

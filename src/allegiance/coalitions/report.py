@@ -130,6 +130,21 @@ class CoalitionAssessment:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def __repr__(self) -> str:
+        return (f"CoalitionAssessment(name={self.name!r}, state={self.state!r}, "
+                f"winning={self.winning}, share={self.share:.3f})")
+
+    def to_frame(self):
+        """Per issue (pandas): ``coalition, state, issue, share, winning, spread,
+        agreed_position, forecast_outcome, outcome_with_coalition``."""
+        from allegiance.frames import frame
+
+        return frame([(self.name, self.state, i.issue, i.share, i.winning, i.spread,
+                       i.agreed_position, i.forecast_outcome, i.outcome_with_coalition)
+                      for i in self.issues],
+                     ["coalition", "state", "issue", "share", "winning", "spread",
+                      "agreed_position", "forecast_outcome", "outcome_with_coalition"])
+
 
 @dataclass
 class CoalitionReport:
@@ -155,6 +170,30 @@ class CoalitionReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def to_frame(self, what: str = "issues"):
+        """Long table (pandas): ``what="issues"`` — one row per coalition, state and issue (see
+        :meth:`CoalitionAssessment.to_frame`); ``"members"`` — ``coalition, state, actor, gain,
+        gains_by_joining, pivotal_on``; ``"coalitions"`` — ``coalition, state, share, winning,
+        issues_won, pivotal, stay_out``."""
+        from allegiance.frames import frame
+
+        every = [a for items in self.coalitions.values() for a in items]
+        if what == "issues":
+            import pandas as pd
+
+            return pd.concat([a.to_frame() for a in every], ignore_index=True)
+        if what == "members":
+            return frame([(a.name, a.state, d.actor, d.gain, d.gains_by_joining,
+                           ",".join(d.pivotal_on)) for a in every for d in a.member_details],
+                         ["coalition", "state", "actor", "gain", "gains_by_joining",
+                          "pivotal_on"])
+        if what == "coalitions":
+            return frame([(a.name, a.state, a.share, a.winning, a.issues_won, ",".join(a.pivotal),
+                           ",".join(a.stay_out)) for a in every],
+                         ["coalition", "state", "share", "winning", "issues_won", "pivotal",
+                          "stay_out"])
+        raise ValueError(f"what must be issues, members or coalitions; got {what!r}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -116,6 +116,17 @@ class ScenarioPower:
         return (f"ScenarioPower({self.scenario.id!r}, {self.rule.describe()!r}, "
                 f"{len(self.games)} game(s))")
 
+    def to_frame(self):
+        """One row per issue and actor (pandas): ``issue, actor, weight, shapley_shubik,
+        banzhaf, banzhaf_absolute``."""
+        from allegiance.frames import frame
+
+        rows = [(issue, actor, *(float(getattr(g.indices, name)[a]) for name in (
+                    "weights", "shapley_shubik", "banzhaf", "banzhaf_absolute")))
+                for g in self.games for issue in g.issues for a, actor in enumerate(g.actors)]
+        return frame(rows, ["issue", "actor", "weight", "shapley_shubik", "banzhaf",
+                            "banzhaf_absolute"])
+
 
 def scenario_power(scenario: Scenario, quota: str | float | QuotaRule | None = None,
                    issue: str | None = None) -> ScenarioPower:

@@ -87,9 +87,9 @@ def missing_folders(path: str | Path) -> Path | None:
     return missing
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path``: atomically for a regular file, through a symbolic link to its
-    target, and straight into a FIFO or device; missing folders are created.
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path``: atomically for a regular file, through a symbolic
+    link to its target, and straight into a FIFO or device; missing folders are created.
 
     Raises :class:`WriteError` with a plain-words reason on failure; a partly written temporary
     file is removed.
@@ -99,7 +99,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     if problem_text:
         raise WriteError(problem_text)
     target = path.resolve() if path.is_symlink() else path
-    data = text.encode("utf-8")
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     try:
         mode = target.stat().st_mode if target.exists() else None
         if mode is not None and not stat.S_ISREG(mode):  # FIFO, character device, socket

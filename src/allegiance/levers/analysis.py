@@ -120,6 +120,26 @@ class LeversResult:
     version: str = __version__
     notes: list[str] = field(default_factory=list)
 
+    def to_frame(self):
+        """One row per change of every solution found (pandas): ``solution`` (best,
+        alternative, beyond-ranges, beyond-ranges-alternative, cheapest-by-cost), ``rank``,
+        ``count``, ``total_cost``, ``actor, issue, field, before, after, range_low, range_high,
+        grade, cost, inside_range``."""
+        from allegiance.frames import frame
+
+        listed = [("best", 0, self.solution), *(("alternative", n, s) for n, s in
+                                                 enumerate(self.alternatives, 1)),
+                  ("beyond-ranges", 0, self.outside),
+                  *(("beyond-ranges-alternative", n, s) for n, s in
+                    enumerate(self.outside_alternatives, 1)),
+                  ("cheapest-by-cost", 0, self.cheapest_by_cost)]
+        rows = [(kind, rank, s.count, s.cost, c.actor, c.issue, c.field, c.before, c.after,
+                 c.range_low, c.range_high, c.grade, c.cost, c.inside_range)
+                for kind, rank, s in listed if s is not None for c in s.changes]
+        return frame(rows, ["solution", "rank", "count", "total_cost", "actor", "issue",
+                            "field", "before", "after", "range_low", "range_high", "grade",
+                            "cost", "inside_range"])
+
     def to_dict(self) -> dict[str, Any]:
         from allegiance.forecast import jsonable
 

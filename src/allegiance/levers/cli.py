@@ -67,8 +67,11 @@ def levers_command(
         result = levers(loaded, coalition, model=model, as_of=as_of, variant=variant,
                         within=within, levers=lever_list, budget=budget, tolerance=tolerance,
                         quota=quota, seed=seed, params=params)
+    from allegiance.summary import with_summary
+
     if output_format is OutputFormat.json:
-        write_output(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), output)
+        write_output(json.dumps(with_summary("levers", result.to_dict(), loaded), indent=2,
+                                ensure_ascii=False), output)
     elif output_format is OutputFormat.csv:
         write_output(to_csv(result), output)
     elif output:

@@ -153,6 +153,21 @@ def _prob(p: float, se: float, n: int) -> str:
     return _pct(p, se)
 
 
+def _json(kind: str, document: dict[str, Any], scenario) -> str:
+    """The JSON output: the document with its summary sentences first."""
+    from allegiance.summary import with_summary
+
+    return json.dumps(with_summary(kind, document, scenario), indent=2, ensure_ascii=False)
+
+
+def _summary(kind: str, document: dict[str, Any], scenario) -> None:
+    """The summary sentences at the top of a table output."""
+    from allegiance.summary import summarize
+    from allegiance.summary.render import print_summary
+
+    print_summary(summarize(kind, document, scenario), console)
+
+
 def _header(provenance: dict[str, Any]) -> None:
     s = provenance["scenario"]
     stamp = [f"as of {s['as_of']}"] if s.get("as_of") else []
@@ -202,7 +217,7 @@ def montecarlo_command(
             executor=pool, grade_widths=_widths(grade_width), quota=quota,
             coalitions=_coalitions(coalition), progress=update, **params)
     if output_format is OutputFormat.json:
-        write_output(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), output)
+        write_output(_json("montecarlo", result.to_dict(), loaded), output)
     elif output_format is OutputFormat.csv:
         write_output(csv_text(*montecarlo_rows(result.to_dict())), output)
     else:
@@ -211,6 +226,7 @@ def montecarlo_command(
 
 
 def render_montecarlo(result: MonteCarloResult) -> None:
+    _summary("montecarlo", result.to_dict(), result.scenario)
     provenance = result.provenance()
     _header(provenance)
     stop = ""
@@ -221,17 +237,21 @@ def render_montecarlo(result: MonteCarloResult) -> None:
                 + ("reached" if reached else "NOT reached within --runs"))
     console.print(f"{result.runs} draws (chunks of {result.chunk_size}, executor "
                   f"{result.executor.get('name')} × {result.executor.get('workers')}){stop}")
+    wide = console.width >= 110  # narrower: no quartiles, no histogram
     issues = Table(title="outcome per issue (forecast of each draw)", title_justify="left")
-    for column in ("issue", "at values", "mean ± se", "5%", "25%", "median", "75%", "95%",
-                   "histogram"):
+    levels = ("0.05", "0.25", "0.5", "0.75", "0.95") if wide else ("0.05", "0.5", "0.95")
+    names = {"0.05": "5%", "0.25": "25%", "0.5": "median", "0.75": "75%", "0.95": "95%"}
+    for column in ("issue", "at values", "mean ± se", *(names[q] for q in levels),
+                   *(("histogram",) if wide else ())):
         issues.add_column(column, justify="left" if column[0] in "ih" else "right",
-                          no_wrap=True)
+                          no_wrap=column in ("issue", "histogram"))
     for issue, s in result.issue_summary().items():
         q = s["quantiles"]
         low, high = s["scale"]
         issues.add_row(issue, _f(s["baseline"]), f"{_f(s['mean'], 2)} ± {s['se']:.2g}",
-                       *(_f(q[k]) for k in ("0.05", "0.25", "0.5", "0.75", "0.95")),
-                       f"{low:g} {_spark(s['histogram']['counts'])} {high:g}")
+                       *(_f(q[k]) for k in levels),
+                       *((f"{low:g} {_spark(s['histogram']['counts'])} {high:g}",) if wide
+                         else ()))
     console.print(issues)
     actors = Table(title="final positions per actor: median [5%–95%]", title_justify="left")
     actors.add_column("actor")
@@ -294,7 +314,7 @@ def sensitivity_command(
                                  grade_widths=_widths(grade_width), executor=pool,
                                  progress=update, quota=quota, **params)
     if output_format is OutputFormat.json:
-        write_output(json.dumps(result.to_dict(top), indent=2, ensure_ascii=False), output)
+        write_output(_json("sensitivity", result.to_dict(top), loaded), output)
     elif output_format is OutputFormat.csv:
         write_output(csv_text(*sensitivity_rows(result.to_dict(top))), output)
     else:
@@ -303,6 +323,7 @@ def sensitivity_command(
 
 
 def render_sensitivity(result: SensitivityResult, top: int) -> None:
+    _summary("sensitivity", result.to_dict(top), result.tornado.scenario)
     _header(result.montecarlo.provenance())
     console.print(f"one at a time: each estimate to its low and high end; Sobol S1 from "
                   f"{result.montecarlo.runs} draws ({result.bins} bins)")
@@ -312,7 +333,8 @@ def render_sensitivity(result: SensitivityResult, top: int) -> None:
         for column in ("estimate", "value [low–high]", "range from", "outcome at low",
                        "at high", "impact", "Sobol S1"):
             table.add_column(column, justify="left" if column == "estimate" else "right",
-                             no_wrap=column == "estimate")
+                             no_wrap=column == "estimate" and console.width >= 110,
+                             overflow="fold" if column == "estimate" else "ellipsis")
         for row in result.drivers(issue.id, top):
             table.add_row(row["parameter"], f"{row['value']:.3g} [{row['low']:.3g}–"
                           f"{row['high']:.3g}]", row["origin"], _f(row["outcome_at_low"]),
@@ -355,7 +377,7 @@ def timeline_command(
         result = run_timeline(loaded, model, dates=extra, seed=seed, runs=runs, quota=quota,
                               coalitions=_coalitions(coalition), **params)
     if output_format is OutputFormat.json:
-        write_output(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), output)
+        write_output(_json("timeline", result.to_dict(), loaded), output)
     elif output_format is OutputFormat.csv:
         write_output(csv_text(*timeline_rows(result.to_dict())), output)
     else:
@@ -364,6 +386,7 @@ def timeline_command(
 
 
 def render_timeline(result: TimelineResult, top: int) -> None:
+    _summary("timeline", result.to_dict(), result.scenario)
     scenario = result.scenario
     params = ", ".join(f"{k}={v}" for k, v in result.model.get_params().items())
     console.print(styled((scenario.title, "bold"), f"  {scenario.content_hash()[:19]}"))

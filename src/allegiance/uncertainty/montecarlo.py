@@ -258,6 +258,29 @@ class MonteCarloResult:
     def runs(self) -> int:
         return int(self.outcomes.shape[0])
 
+    def to_frame(self, what: str = "outcomes"):
+        """Long table (pandas) of every draw: ``what="outcomes"`` — ``draw, issue, outcome``;
+        ``"positions"`` — ``draw, actor, issue, position`` (final positions, actors present);
+        ``"coalitions"`` — ``draw, coalition, share, winning``."""
+        from allegiance.frames import frame
+
+        issues = np.asarray(self.scenario.issue_ids, dtype=object)
+        if what == "outcomes":
+            draw, k = np.indices(self.outcomes.shape).reshape(2, -1)
+            return frame({"draw": draw, "issue": issues[k], "outcome": self.outcomes.ravel()})
+        if what == "positions":
+            present = self.scenario.to_arrays().present
+            draw, a, k = np.nonzero(np.broadcast_to(present, self.final_positions.shape))
+            actors = np.asarray(self.scenario.actor_ids, dtype=object)
+            return frame({"draw": draw, "actor": actors[a], "issue": issues[k],
+                          "position": self.final_positions[draw, a, k]})
+        if what == "coalitions":
+            draw, c = np.indices(self.winning.shape).reshape(2, -1)
+            names = np.asarray(list(self.coalitions), dtype=object)
+            return frame({"draw": draw, "coalition": names[c], "share": self.share.ravel(),
+                          "winning": self.winning.ravel()})
+        raise ValueError(f"what must be outcomes, positions or coalitions; got {what!r}")
+
     # ------------------------------------------------------------------ summaries
     def issue_summary(self) -> dict[str, dict[str, Any]]:
         n = self.runs

@@ -60,6 +60,19 @@ class TornadoResult:
         return (f"TornadoResult(scenario={self.scenario.id!r}, "
                 f"parameters={len(self.parameters)})")
 
+    def to_frame(self):
+        """Long table (pandas): ``issue, parameter, field, actor, value, low, high, origin,
+        outcome_at_low, outcome_at_high, impact``, every estimate on every issue."""
+        from allegiance.frames import frame
+
+        impact = self.impact
+        rows = [(issue, p.label, p.field, p.actor, p.value, p.low, p.high, p.origin,
+                 float(self.at_low[j, k]), float(self.at_high[j, k]), float(impact[j, k]))
+                for k, issue in enumerate(self.scenario.issue_ids)
+                for j, p in enumerate(self.parameters)]
+        return frame(rows, ["issue", "parameter", "field", "actor", "value", "low", "high",
+                            "origin", "outcome_at_low", "outcome_at_high", "impact"])
+
     @property
     def impact(self) -> np.ndarray:
         """``(n_parameters, n_issues)`` width of each tornado bar."""
@@ -171,6 +184,14 @@ class SensitivityResult:
         return (f"SensitivityResult(scenario={mc.scenario.id!r}, model={mc.model.name!r}, "
                 f"parameters={len(self.parameters)}, runs={mc.outcomes.shape[0]}, "
                 f"seed={mc.seed})")
+
+    def to_frame(self):
+        """The tornado's long table with each estimate's first-order Sobol index (``sobol``)."""
+        table = self.tornado.to_frame()
+        k = np.repeat(np.arange(len(self.tornado.scenario.issue_ids)), len(self.parameters))
+        j = np.tile(np.arange(len(self.parameters)), len(self.tornado.scenario.issue_ids))
+        table["sobol"] = self.sobol[j, k]
+        return table
 
     def drivers(self, issue: str, top: int = 10) -> list[dict[str, Any]]:
         """The top drivers of ``issue``: tornado rows with their Sobol index, by impact."""

@@ -93,6 +93,33 @@ class TimelineResult:
         return (f"TimelineResult(scenario={self.scenario.id!r}, model={self.model.name!r}, "
                 f"dates=[{dates}{more}], runs={self.runs}, seed={self.seed})")
 
+    def to_frame(self, what: str = "outcomes"):
+        """Long table (pandas): ``what="outcomes"`` — ``date, issue, outcome`` (with ``q05,
+        median, q95`` when there are draws); ``"coalitions"`` — ``date, coalition, share,
+        winning, p_winning``; ``"drivers"`` — ``start, end, parameter, value_from, value_to,
+        issue, effect``."""
+        from allegiance.frames import frame
+
+        if what == "outcomes":
+            rows = []
+            for p in self.points:
+                for k, issue in enumerate(self.scenario.issue_ids):
+                    q = p.montecarlo["issues"][issue]["quantiles"] if p.montecarlo else {}
+                    rows.append((p.date, issue, float(p.outcome[k]), q.get("0.05"),
+                                 q.get("0.5"), q.get("0.95")))
+            return frame(rows, ["date", "issue", "outcome", "q05", "median", "q95"])
+        if what == "coalitions":
+            rows = [(p.date, name, v["share"], v["winning"],
+                     p.montecarlo["coalitions"][name]["p_winning"] if p.montecarlo else None)
+                    for p in self.points for name, v in p.coalitions.items()]
+            return frame(rows, ["date", "coalition", "share", "winning", "p_winning"])
+        if what == "drivers":
+            rows = [(m.start, m.end, d["parameter"], d["from"], d["to"], issue, effect)
+                    for m in self.moves for d in m.drivers for issue, effect in d["effect"].items()]
+            return frame(rows, ["start", "end", "parameter", "value_from", "value_to", "issue",
+                                "effect"])
+        raise ValueError(f"what must be outcomes, coalitions or drivers; got {what!r}")
+
     def to_dict(self) -> dict[str, Any]:
         from allegiance.forecast import jsonable
 

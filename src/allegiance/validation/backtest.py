@@ -118,6 +118,24 @@ class BacktestResult:
     #: with them)
     baseline: list[IssuePrediction] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        models = sorted({s.model for s in self.summaries})
+        return (f"BacktestResult(models={models!r}, issues={self.settings.get('scored_issues')}, "
+                f"predictions={len(self.predictions)}, failures={len(self.failures)})")
+
+    def to_frame(self, what: str = "summaries"):
+        """A table (pandas): ``what="summaries"`` — one row per model and capability option;
+        ``"predictions"`` — one row per model and issue (``model, capability, issue, outcome,
+        forecast, abs_error``...)."""
+        from allegiance.frames import frame
+
+        if what == "summaries":
+            return frame(self.summary_rows(), list(ModelSummary.__dataclass_fields__))
+        if what == "predictions":
+            return frame([asdict(p) for p in self.predictions],
+                         list(IssuePrediction.__dataclass_fields__))
+        raise ValueError(f"what must be summaries or predictions; got {what!r}")
+
     def summary_rows(self) -> list[dict[str, Any]]:
         return [asdict(s) for s in self.summaries]
 
@@ -134,8 +152,11 @@ class BacktestResult:
             for (m, c, proc, rule), errors in cells.items()
         ]
 
-    def to_json(self) -> str:
+    def to_json(self, summary: list[str] | None = None) -> str:
+        """``backtest.json``: settings, summaries, breakdown, failures, predictions (and the
+        ``summary`` sentences first when given)."""
         data = {
+            **({"summary": summary} if summary is not None else {}),
             "settings": self.settings,
             "summaries": self.summary_rows(),
             "breakdown": self.breakdown(),

@@ -135,8 +135,14 @@ def backtest_command(
     out = Path(output_dir)
     write_atomic(out / "summary.csv", combined.summary_csv())
     write_atomic(out / "predictions.csv", combined.predictions_csv())
-    write_atomic(out / "backtest.json", combined.to_json())
+    from allegiance.summary import summarize
+    from allegiance.summary.render import print_summary
+
+    lines = summarize("backtest", {"settings": {**first.settings, "dataset": Path(dataset).name},
+                                   "summaries": combined.summary_rows(), "failures": failures})
+    write_atomic(out / "backtest.json", combined.to_json(summary=lines))
     write_atomic(out / "summary.md", summary_markdown(summaries))
+    print_summary(lines, console)
     console.print(summary_table(
         summaries, f"backtest of {Path(dataset).name}: {first.settings['scored_issues']} issues "
         f"with an outcome ({first.settings['issues']} in the file), "

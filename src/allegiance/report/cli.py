@@ -1,0 +1,149 @@
+"""The ``allegiance brief`` and ``allegiance report`` commands.
+
+Registered by :mod:`allegiance.cli` (``LAYER_COMMANDS``)::
+
+    allegiance brief                                   # syria-2014 on one screen (make run)
+    allegiance report syria-2014 -o briefing.html      # the self-contained briefing
+    allegiance report syria-2014 -o briefing.pdf --model bdm --runs 500 --seed 1
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Annotated
+
+import typer
+
+from allegiance.cli_common import (
+    OutputFormat,
+    console,
+    err_console,
+    fail,
+    load,
+    user_errors,
+    write_output,
+)
+from allegiance.report.collect import DEFAULT_MODELS, REFERENCE, collect
+
+__all__ = ["brief_command", "report_command"]
+
+#: the briefing is laid out for this many columns (narrower terminals wrap it)
+BRIEF_WIDTH = 80
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Built-in scenario name, YAML file or peer file (default: syria-2014).",
+                   show_default=False),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of every draw.")]
+InputFormatOpt = Annotated[str | None, typer.Option("--input-format", help="Input file format.")]
+
+
+def _progress(enabled: bool):
+    if not enabled:
+        return None
+
+    def step(name: str) -> None:
+        err_console.print(f"… {name}", style="dim")
+
+    return step
+
+
+def brief_command(
+    scenario: ScenarioArg = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="Model of the timeline, "
+                                       "coalitions and sensitivity.")] = REFERENCE,
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo draws per date.")
+                    ] = 2000,
+    seed: SeedOpt = 1,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f",
+                                                        help="table or json.")
+                             ] = OutputFormat.table,
+    input_format: InputFormatOpt = None,
+) -> None:
+    """The answer on one screen: forecast by date, coalition verdicts, the strongest driver,
+    and what to run next."""
+    if output_format is OutputFormat.csv:
+        fail("brief writes a table or JSON (--format table|json)")
+    if runs < 1:
+        fail("--runs must be >= 1")
+    loaded = load(scenario, input_format=input_format)
+    with user_errors():
+        briefing = collect(loaded, models=[], runs=runs, seed=seed, sensitivity_model=model,
+                           record=False, levers=False)
+    from allegiance.summary import summarize
+
+    if output_format is OutputFormat.json:
+        document = briefing.to_dict()
+        write_output(json.dumps({"summary": summarize("briefing", document, loaded),
+                                 **document}, indent=2, ensure_ascii=False), None)
+        return
+    from allegiance.report.brief import brief_renderables
+
+    width = min(console.width, BRIEF_WIDTH)
+    for part in brief_renderables(briefing):
+        console.print(part, width=width)
+
+
+def report_command(
+    scenario: ScenarioArg = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="briefing.html or briefing.pdf."
+                                        )] = "briefing.html",
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="Models to compare (repeatable; the compromise model is always "
+        f"included). Default: {', '.join(DEFAULT_MODELS)}.")] = None,
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo draws per model and "
+                                      "per date (0: point forecasts only).")] = 200,
+    seed: SeedOpt = 1,
+    analysis_model: Annotated[str, typer.Option(
+        "--analysis-model", help="Model of the coalitions, timeline and sensitivity sections.")
+    ] = REFERENCE,
+    backtest: Annotated[str | None, typer.Option(
+        "--backtest", help="summary.csv, backtest.json or the folder `allegiance backtest` "
+        "wrote (default: the record shipped with Allegiance).")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress",
+                                           help="Say what is being computed.")] = True,
+    input_format: InputFormatOpt = None,
+) -> None:
+    """Write a self-contained briefing (HTML; PDF or a PNG of the first page through headless
+    Chromium): the question,
+    the scenario, each model's forecast with intervals, coalition verdicts by date, what changed
+    and why, the sensitivity ranking, caveats and figures."""
+    suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+    if suffix not in ("html", "htm", "pdf", "png"):
+        fail(f"--output must end in .html or .pdf (or .png: a picture of the first page); got "
+             f"{output!r}")
+    if runs < 0:
+        fail("--runs must be >= 0")
+    loaded = load(scenario, input_format=input_format)
+    with user_errors():
+        models = list(model) if model else list(DEFAULT_MODELS)
+        from allegiance.models.registry import get_model_class
+
+        for name in [*models, analysis_model]:
+            get_model_class(name)
+        if backtest is not None:
+            from pathlib import Path
+
+            if not Path(backtest).exists():
+                fail(f"--backtest: no such file or folder {backtest!r}")
+        briefing = collect(loaded, models=models, runs=runs, seed=seed,
+                           sensitivity_model=analysis_model, record=backtest,
+                           progress=_progress(progress))
+    from allegiance.report.html import render_html, write_pdf, write_png
+
+    page = render_html(briefing)
+    if suffix in ("pdf", "png"):
+        try:
+            (write_pdf if suffix == "pdf" else write_png)(page, output)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            fail(str(exc))
+    else:
+        from allegiance.io.yaml_format import write_atomic
+
+        try:
+            write_atomic(output, page)
+        except OSError as exc:
+            fail(str(exc))
+    err_console.print(f"wrote {output}")
