@@ -243,3 +243,27 @@ def test_auto_engine_loads_compiled_kernels_only_when_they_pay(monkeypatch):
     kernels = smp_module._kernels()
     monkeypatch.setitem(sys.modules, name, kernels)
     assert auto._choose_kernels(10, 1, record=False) is kernels
+
+
+@pytest.mark.parametrize("params", [{}, {"state_transitions": "Stochastic",
+                                         "bargn_model": "InitRcvrInterp"}])
+def test_compiled_batch_equals_items_run_one_by_one(params):
+    pytest.importorskip("numba")
+    items = [random_arrays(40 + k, 6, 2) for k in range(9)]
+    batch = items[0].with_batch(position=np.stack([a.position for a in items]),
+                                salience=np.stack([a.salience for a in items]),
+                                capability=np.stack([a.capability for a in items]))
+    model = SpatialModel(rounds=12, **params)
+    assert model._choose_kernels(6, len(items), record=False) is not None  # one compiled call
+    joint = model.run(batch, random_state=7)
+    rng = np.random.default_rng(7)  # the items draw from the stream in turn
+    for index, single in enumerate(items):
+        alone = SpatialModel(rounds=12, engine="numpy", **params).run(single, random_state=rng)
+        rounds = int(alone.n_rounds)
+        assert int(joint.n_rounds[index]) == rounds
+        np.testing.assert_allclose(joint.positions[index, :rounds + 1], alone.positions,
+                                   atol=1e-9)
+        np.testing.assert_allclose(joint.positions[index, rounds:],
+                                   np.broadcast_to(alone.positions[-1],
+                                                   joint.positions[index, rounds:].shape))
+        np.testing.assert_allclose(joint.outcome[index], alone.outcome, atol=1e-9)

@@ -37,8 +37,9 @@ __all__ = ["final_outcome", "pce", "run", "run_batch"]
 
 @njit(cache=True)
 def run(position0, salience, cap, accommodation, has_accommodation, codes, max_turns,
-        min_turns, min_ratio, min_sig, uniforms):
-    """A whole run. ``codes`` = (rule, vpm, pcem, adjust, r_range, commit, ivb, bmod, stm)."""
+        min_turns, min_ratio, min_sig, uniforms, details=True):
+    """A whole run. ``codes`` = (rule, vpm, pcem, adjust, r_range, commit, ivb, bmod, stm);
+    ``details=False`` skips the estimates only events report (batches)."""
     rule, vpm, pcem, adjust, r_range, commit, ivb, bmod, stm = (
         codes[0], codes[1], codes[2], codes[3], codes[4], codes[5], codes[6], codes[7],
         codes[8])
@@ -82,6 +83,10 @@ def run(position0, salience, cap, accommodation, has_accommodation, codes, max_t
             estimates[t, i, 0, 0] = prob[i]
             estimates[t, i, 0, 1] = gain[i]
             for r in range(3):
+                # without details only the receiver's view of i's gain is needed, for bargains
+                # that use it (not InitOnlyInterp)
+                if not details and (r != 1 or bmod == BargnModel.InitOnlyInterp):
+                    continue
                 h = i if r == 0 else j
                 k = i if r == 1 else j
                 p, g = estimate(h, k, i, j, d, d_t, risk, weight, s_sum, rule, adjust, commit)
@@ -256,7 +261,7 @@ def run_batch(position, salience, cap, accommodation, has_accommodation, codes, 
     size, n, dims = position.shape
     for b in range(size):
         result = run(position[b], salience[b], cap[b], accommodation, has_accommodation, codes,
-                     max_turns, min_turns, min_ratio, min_sig, uniforms[b])
+                     max_turns, min_turns, min_ratio, min_sig, uniforms[b], False)
         t = result[0]
         steps = result[1]
         turns[b] = t
