@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-import allegiance.models.bdm as bdm
+from allegiance import parallel
 from allegiance.models.bdm import ExpectedUtilityModel
 from allegiance.scenario.arrays import ScenarioArrays
 
@@ -113,7 +113,7 @@ def sultan_processes(repeat: int) -> list[tuple[str, float, float]]:
 
 def cpu_seconds(function) -> float:
     """Single-thread CPU seconds (robust to other jobs on the machine), best of 2."""
-    threads, bdm.THREADS = bdm.THREADS, 1
+    threads, parallel.THREADS = parallel.THREADS, 1
     try:
         best = float("inf")
         for _ in range(2):
@@ -122,7 +122,7 @@ def cpu_seconds(function) -> float:
             best = min(best, time.process_time() - start)
         return best
     finally:
-        bdm.THREADS = threads
+        parallel.THREADS = threads
 
 
 def main() -> None:
@@ -143,7 +143,7 @@ def main() -> None:
     batch = 20_000
     eu = arrays_for(np.broadcast_to(pos, (batch, 10)), sal, cap, ids=names)
     print(f"2. EU example, batch of {batch:,} (target >= 20,000 runs/s), by engine; wall time with "
-          f"THREADS = {bdm.THREADS}, then single-thread CPU time:")
+          f"THREADS = {parallel.THREADS}, then single-thread CPU time:")
     outcomes = {}
     for engine in ("numba", "numpy"):
         engine_model = ExpectedUtilityModel(rounds=10, engine=engine)

@@ -137,8 +137,8 @@ def main() -> None:
           "peak RSS |")
     print("|---|---|---|---|---|---|")
     sizes = [10, 40, 80, 160, 320] + ([] if args.quick else [1000])
-    one_turn = SpatialModel(max_turns=1, engine="numba")
-    one_turn_numpy = SpatialModel(max_turns=1, engine="numpy")
+    one_turn = SpatialModel(rounds=1, engine="numba")
+    one_turn_numpy = SpatialModel(rounds=1, engine="numpy")
     for n in sizes:
         arrays = synthetic(n, 3)
         repeat = 3 if n <= 320 else 1

@@ -182,15 +182,16 @@ def test_batch_equals_single_runs(params):
 
 
 def test_threaded_chunks_equal_one_chunk(monkeypatch):
-    import allegiance.models.bdm as bdm
+    import allegiance.models.bdm.voting as bdm_voting
+    from allegiance import parallel
 
     rng = np.random.default_rng(5)
     draws = [random_scenario(rng, 5) for _ in range(40)]
     batch = single_issue(*(np.stack(part) for part in zip(*draws, strict=True)),
                          low=0.0, high=100.0)
     reference = ExpectedUtilityModel(rounds=4).run(batch).positions
-    monkeypatch.setattr(bdm, "_CHUNK_ELEMENTS", 3 * 25)  # 3 items per chunk, many chunks
-    monkeypatch.setattr(bdm, "THREADS", 2)
+    monkeypatch.setattr(bdm_voting, "CHUNK_ELEMENTS", 3 * 25)  # 3 items per chunk, many chunks
+    monkeypatch.setattr(parallel, "THREADS", 2)
     np.testing.assert_array_equal(ExpectedUtilityModel(rounds=4).run(batch).positions, reference)
 
 
@@ -406,13 +407,14 @@ def test_degenerate_issues():
 
 
 def test_row_blocks_and_threads_equal_one_block(monkeypatch):
-    import allegiance.models.bdm as bdm
+    import allegiance.models.bdm.round as bdm_round
+    from allegiance import parallel
 
     rng = np.random.default_rng(9)
     arrays = single_issue(*random_scenario(rng, 12))
     reference = ExpectedUtilityModel(rounds=4).run(arrays)
-    monkeypatch.setattr(bdm, "_ROW_BLOCK", 5)  # 12 receivers in blocks of 5, on 2 threads
-    monkeypatch.setattr(bdm, "THREADS", 2)
+    monkeypatch.setattr(bdm_round, "ROW_BLOCK", 5)  # 12 receivers in blocks of 5, on 2 threads
+    monkeypatch.setattr(parallel, "THREADS", 2)
     blocked = ExpectedUtilityModel(rounds=4).run(arrays)
     np.testing.assert_array_equal(blocked.positions, reference.positions)
     assert blocked.events == reference.events
@@ -435,7 +437,7 @@ def test_sultan_reference_run():
 
 
 def test_positions_risk_reference_in_blocks_equals_one_block(monkeypatch):
-    import allegiance.models.bdm as bdm
+    import allegiance.models.bdm.voting as bdm_voting
 
     rng = np.random.default_rng(13)
     arrays = single_issue(*random_scenario(rng, 9))
@@ -444,7 +446,7 @@ def test_positions_risk_reference_in_blocks_equals_one_block(monkeypatch):
                                      probability_denominator=denominator)
         reference = model.run(arrays).positions
         with monkeypatch.context() as patch:
-            patch.setattr(bdm, "_CHUNK_ELEMENTS", 2 * 81)  # two moved actors per block
+            patch.setattr(bdm_voting, "CHUNK_ELEMENTS", 2 * 81)  # two moved actors per block
             np.testing.assert_allclose(model.run(arrays).positions, reference, rtol=1e-12)
 
 
@@ -509,14 +511,15 @@ def test_numba_engine_matches_oracle_on_random_batches(params):
 
 
 def test_numba_engine_threads_and_chunks_equal_one_chunk(monkeypatch):
-    import allegiance.models.bdm as bdm
+    import allegiance.models.bdm.voting as bdm_voting
+    from allegiance import parallel
 
     batch = random_batch(np.random.default_rng(8), 30, 19)
     model = ExpectedUtilityModel(rounds=4, engine="numba")
-    monkeypatch.setattr(bdm, "THREADS", 1)
+    monkeypatch.setattr(parallel, "THREADS", 1)
     reference = model.run(batch).positions
-    monkeypatch.setattr(bdm, "_CHUNK_ELEMENTS", 4 * 19 * 19)  # 4 items per chunk
-    monkeypatch.setattr(bdm, "THREADS", 2)
+    monkeypatch.setattr(bdm_voting, "CHUNK_ELEMENTS", 4 * 19 * 19)  # 4 items per chunk
+    monkeypatch.setattr(parallel, "THREADS", 2)
     np.testing.assert_array_equal(model.run(batch).positions, reference)
 
 
@@ -537,7 +540,7 @@ def test_engine_parameter_and_fallbacks():
 
 
 def test_compiled_sum_follows_numpy_summation_order():
-    from allegiance.models.bdm_kernels import pairwise_sum
+    from allegiance.models.bdm.kernels import pairwise_sum
 
     rng = np.random.default_rng(0)
     for count in (1, 7, 8, 9, 100, 128, 129, 300, 1000, 40_000):
@@ -546,9 +549,9 @@ def test_compiled_sum_follows_numpy_summation_order():
 
 
 def test_default_threads_follow_the_environment(monkeypatch):
-    import allegiance.models.bdm as bdm
+    from allegiance import parallel
 
     monkeypatch.setenv("ALLEGIANCE_THREADS", "3")
-    assert bdm._default_threads() == 3
+    assert parallel.default_threads() == 3
     monkeypatch.setenv("ALLEGIANCE_THREADS", "")
-    assert 1 <= bdm._default_threads() <= 4
+    assert 1 <= parallel.default_threads() <= 4

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from allegiance.models.base import ParameterError
 from allegiance.models.smp import KTAB_PARAMETER_NAMES, SpatialModel
-from allegiance.models.smp_pce import coalitions, pce, vote
+from allegiance.models.smp.pce import coalitions, pce, vote
 from allegiance.scenario.arrays import ScenarioArrays
 
 
@@ -53,7 +53,7 @@ ORACLE_NAMES = {"voting_rule": "rule", "victory_prob_model": "vpm", "pce_model":
 def test_fast_model_equals_loop_oracle(seed, n, dims, option, engine):
     arrays = random_arrays(seed, n, dims)
     params = OPTIONS[option]
-    result = SpatialModel(max_turns=6, engine=engine, **params).run(arrays)
+    result = SpatialModel(rounds=6, engine=engine, **params).run(arrays)
     history = smp_oracle.run(
         (arrays.position / 100.0).tolist(), arrays.salience.tolist(),
         arrays.capability[:, 0].tolist(), max_turns=6,
@@ -81,7 +81,7 @@ def test_batched_run_equals_individual_runs():
     batch = a.with_batch(position=np.stack([a.position, b.position]),
                          salience=np.stack([a.salience, b.salience]),
                          capability=np.stack([a.capability, b.capability]))
-    model = SpatialModel(max_turns=5)
+    model = SpatialModel(rounds=5)
     joint = model.run(batch)
     for index, single in enumerate((a, b)):
         alone = model.run(single)
@@ -95,14 +95,16 @@ def test_parameters_validated_and_ktab_names():
     with pytest.raises(ParameterError):
         SpatialModel(voting_rule="Majority")
     with pytest.raises(ParameterError):
-        SpatialModel(max_turns=0)
+        SpatialModel(rounds=0)
     with pytest.raises(ParameterError):
         SpatialModel(accommodation=[[0.5, 0.7], [0.0, 1.0]])
     assert SpatialModel(voting_rule="proportional").voting_rule == "Prop"
     assert SpatialModel(pce_model="markovincentive").pce_model == "MarkovIncentive"
     for ktab, ours in KTAB_PARAMETER_NAMES.items():
         assert ours in SpatialModel.param_names(), ktab
-    model = SpatialModel(accommodation=json.dumps({"a0": {"a1": 0.2}}))
+    with pytest.raises(ParameterError, match="YAML or JSON"):  # text is parsed by the CLI
+        SpatialModel(accommodation=json.dumps({"a0": {"a1": 0.2}}))
+    model = SpatialModel(accommodation={"a0": {"a1": 0.2}})
     with pytest.raises(ParameterError):
         model.run(random_arrays(0, 3, 1).__class__(
             actor_ids=("x", "y", "z"), issue_ids=("i",), position=[[1.0], [2.0], [3.0]],
@@ -115,10 +117,10 @@ def test_salience_sums_above_one():
     heavy = arrays.with_batch(salience=np.full((4, 3), 0.8))
     with pytest.raises(ValueError, match="saliences summing"):
         SpatialModel(salience_scale="error").run(heavy)
-    scaled = SpatialModel(max_turns=3).run(heavy)
-    same = SpatialModel(max_turns=3).run(heavy.with_batch(salience=np.full((4, 3), 0.8 / 2.4)))
+    scaled = SpatialModel(rounds=3).run(heavy)
+    same = SpatialModel(rounds=3).run(heavy.with_batch(salience=np.full((4, 3), 0.8 / 2.4)))
     np.testing.assert_allclose(scaled.positions, same.positions)
-    assert SpatialModel(salience_scale="actor", max_turns=2).run(heavy).positions.shape[-2:] \
+    assert SpatialModel(salience_scale="actor", rounds=2).run(heavy).positions.shape[-2:] \
         == (4, 3)
 
 
@@ -132,14 +134,14 @@ def _oracle(arrays, max_turns, params=None, **extra):
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
 def test_accommodation_lag_equals_the_oracle_beyond_turn_one(engine):
     arrays = random_arrays(7, 5, 2)
-    base = SpatialModel(max_turns=4, engine=engine).run(arrays)
-    ident = SpatialModel(max_turns=4, engine=engine, accommodation=np.eye(5).tolist()).run(arrays)
+    base = SpatialModel(rounds=4, engine=engine).run(arrays)
+    ident = SpatialModel(rounds=4, engine=engine, accommodation=np.eye(5).tolist()).run(arrays)
     np.testing.assert_array_equal(base.positions, ident.positions)
     rng = np.random.default_rng(11)
     full = rng.uniform(0, 1, (5, 5))
     full = 0.8 * full / full.sum(axis=1, keepdims=True)  # rows sum to 0.8: a 20% lag
     for matrix in (0.3 * np.eye(5), full):
-        lagged = SpatialModel(max_turns=8, engine=engine, accommodation=matrix.tolist())
+        lagged = SpatialModel(rounds=8, engine=engine, accommodation=matrix.tolist())
         result = lagged.run(arrays)
         expected = _oracle(arrays, 8, accommodation=matrix.tolist())
         assert int(result.n_rounds) == len(expected) - 1 >= 3
@@ -147,11 +149,11 @@ def test_accommodation_lag_equals_the_oracle_beyond_turn_one(engine):
     # the lag matters: without it the same scenario moves differently
     assert not np.allclose(result.positions[:3], base.positions[:3])
     # the mapping form overrides the identity; actor names match ids case-insensitively
-    by_name = SpatialModel(max_turns=4, accommodation={"A0": {"A0": 0.3}, "a1": {"a0": 0.2,
+    by_name = SpatialModel(rounds=4, accommodation={"A0": {"A0": 0.3}, "a1": {"a0": 0.2,
                                                        "a1": 0.5}}).run(arrays)
     matrix = np.eye(5)
     matrix[0, 0], matrix[1, 0], matrix[1, 1] = 0.3, 0.2, 0.5
-    by_matrix = SpatialModel(max_turns=4, accommodation=matrix).run(arrays)
+    by_matrix = SpatialModel(rounds=4, accommodation=matrix).run(arrays)
     np.testing.assert_array_equal(by_name.positions, by_matrix.positions)
 
 
@@ -185,7 +187,7 @@ def test_stochastic_transitions_equal_the_oracle_with_the_same_draws(option):
     probability reaches its uniform draw; the model draws ``rng.random((max_turns, n))`` from the
     seed. Given those draws the loop oracle must give the same positions, turn by turn."""
     params = OPTIONS[option]
-    model = SpatialModel(state_transitions="Stochastic", max_turns=6, engine="numpy", **params)
+    model = SpatialModel(state_transitions="Stochastic", rounds=6, engine="numpy", **params)
     assert model.stochastic
     differ = 0
     for seed in range(6):
@@ -195,7 +197,7 @@ def test_stochastic_transitions_equal_the_oracle_with_the_same_draws(option):
         expected = _oracle(arrays, 6, params, uniforms=draws)
         assert int(result.n_rounds) == len(expected) - 1
         np.testing.assert_allclose(result.positions, expected, atol=1e-7)
-        deterministic = SpatialModel(max_turns=6, **params).run(arrays)
+        deterministic = SpatialModel(rounds=6, **params).run(arrays)
         differ += not np.allclose(deterministic.positions[-1], result.positions[-1])
         again = model.run(arrays, random_state=seed)
         np.testing.assert_array_equal(result.positions, again.positions)
@@ -208,11 +210,11 @@ def test_stochastic_choice_frequencies_follow_the_queue_probabilities():
     from scipy.stats import chisquare
 
     arrays = random_arrays(3, 5, 2)
-    recorded = SpatialModel(max_turns=1, record=True).run(arrays).extra["turns"][0]
+    recorded = SpatialModel(rounds=1, record=True).run(arrays).extra["turns"][0]
     probs = [np.asarray(p) for p in recorded["queue_probability"]]
     k = max(range(len(probs)), key=lambda a: (len(probs[a]) > 1) * probs[a].min())
     assert len(probs[k]) > 1 and probs[k].min() > 0.05
-    model = SpatialModel(state_transitions="Stochastic", max_turns=1, record=True)
+    model = SpatialModel(state_transitions="Stochastic", rounds=1, record=True)
     counts = np.zeros(len(probs[k]))
     n_runs = 400
     for seed in range(n_runs):
@@ -240,14 +242,14 @@ def test_compiled_engine_equals_numpy_engine(option):
     params = dict(OPTIONS[option])
     for seed, n, dims in ((option, 8, 3), (100 + option, 12, 1)):
         arrays = random_arrays(seed, n, dims)
-        fast = SpatialModel(engine="numba", max_turns=8, **params).run(arrays)
-        slow = SpatialModel(engine="numpy", max_turns=8, **params).run(arrays)
+        fast = SpatialModel(engine="numba", rounds=8, **params).run(arrays)
+        slow = SpatialModel(engine="numpy", rounds=8, **params).run(arrays)
         assert int(fast.n_rounds) == int(slow.n_rounds)
         np.testing.assert_allclose(fast.positions, slow.positions, atol=1e-12)
         np.testing.assert_allclose(fast.outcome, slow.outcome, atol=1e-9)
         assert [e["kind"] for e in fast.events] == [e["kind"] for e in slow.events]
         assert [e["actor"] for e in fast.events] == [e["actor"] for e in slow.events]
-    stochastic = SpatialModel(state_transitions="Stochastic", max_turns=6, **params)
+    stochastic = SpatialModel(state_transitions="Stochastic", rounds=6, **params)
     arrays = random_arrays(option, 7, 2)
     a = SpatialModel(**stochastic.get_params() | {"engine": "numba"}).run(arrays,
                                                                           random_state=5)
@@ -268,7 +270,7 @@ def test_absent_actor_keeps_input_value_and_no_voice_on_that_issue():
                             salience=salience, capability=arrays.capability,
                             scale_low=arrays.scale_low, scale_high=arrays.scale_high,
                             present=present)
-    result = SpatialModel(max_turns=5).run(gapped)
+    result = SpatialModel(rounds=5).run(gapped)
     assert np.isnan(result.positions[:, 0, 1]).all()
     assert np.isfinite(result.positions[:, 1:]).all()
     assert np.isfinite(result.outcome).all()
@@ -278,9 +280,9 @@ def test_auto_engine_loads_compiled_kernels_only_when_they_pay(monkeypatch):
     pytest.importorskip("numba")
     import sys
 
-    from allegiance.models import smp as smp_module
+    from allegiance.models.smp import model as smp_module
 
-    name = "allegiance.models.smp_kernels"
+    name = "allegiance.models.smp.kernel_run"
     monkeypatch.delitem(sys.modules, name, raising=False)
     auto = SpatialModel()
     assert auto._choose_kernels(80, 1, record=False) is None  # one small run: NumPy
@@ -294,3 +296,27 @@ def test_auto_engine_loads_compiled_kernels_only_when_they_pay(monkeypatch):
     kernels = smp_module._kernels()
     monkeypatch.setitem(sys.modules, name, kernels)
     assert auto._choose_kernels(10, 1, record=False) is kernels
+
+
+@pytest.mark.parametrize("params", [{}, {"state_transitions": "Stochastic",
+                                         "bargn_model": "InitRcvrInterp"}])
+def test_compiled_batch_equals_items_run_one_by_one(params):
+    pytest.importorskip("numba")
+    items = [random_arrays(40 + k, 6, 2) for k in range(9)]
+    batch = items[0].with_batch(position=np.stack([a.position for a in items]),
+                                salience=np.stack([a.salience for a in items]),
+                                capability=np.stack([a.capability for a in items]))
+    model = SpatialModel(rounds=12, **params)
+    assert model._choose_kernels(6, len(items), record=False) is not None  # one compiled call
+    joint = model.run(batch, random_state=7)
+    rng = np.random.default_rng(7)  # the items draw from the stream in turn
+    for index, single in enumerate(items):
+        alone = SpatialModel(rounds=12, engine="numpy", **params).run(single, random_state=rng)
+        rounds = int(alone.n_rounds)
+        assert int(joint.n_rounds[index]) == rounds
+        np.testing.assert_allclose(joint.positions[index, :rounds + 1], alone.positions,
+                                   atol=1e-9)
+        np.testing.assert_allclose(joint.positions[index, rounds:],
+                                   np.broadcast_to(alone.positions[-1],
+                                                   joint.positions[index, rounds:].shape))
+        np.testing.assert_allclose(joint.outcome[index], alone.outcome, atol=1e-9)

@@ -376,7 +376,7 @@ def test_smp_example_first_turn_deterministic_steps_match():
     log = parse_log(KTAB / "20170530_ref-smpExample.txt")
     arrays, params, accommodation, seed = read_ktab_xml(KTAB / "smpExample.xml")
     assert params == log.parameters
-    model = model_from_log(log, accommodation=accommodation, max_turns=1)
+    model = model_from_log(log, accommodation=accommodation, rounds=1)
     result = model.run(arrays, random_state=seed)
     record = result.extra["turns"][0]
     check_state(log, 0, record)
@@ -414,8 +414,10 @@ def test_smp_example_ideals_follow_accommodation():
     arrays, params, accommodation, seed = read_ktab_xml(KTAB / "smpExample.xml")
     from allegiance.models.smp import KTAB_PARAMETER_NAMES
     model = SpatialModel(**{KTAB_PARAMETER_NAMES[k]: v for k, v in params.items()},
-                         accommodation=accommodation, max_turns=6)
-    matrix = model._accommodation_matrix(arrays.actor_ids)
+                         accommodation=accommodation, rounds=6)
+    from allegiance.models.smp.inputs import accommodation_matrix
+
+    matrix = accommodation_matrix(model.accommodation, arrays.actor_ids)
     assert not np.allclose(matrix, np.eye(arrays.n_actors))  # a real lag, not the identity
     postn, ideal = _printed_blocks(log_path, "postn"), _printed_blocks(log_path, "ideal")
     n = arrays.n_actors
@@ -475,7 +477,7 @@ def test_importer_to_model_pipeline(tmp_path):
     patched.write_text(text.replace("<dCoord></dCoord>", "<dCoord>52.8</dCoord>", 1))
     scenario = allegiance.load_scenario(str(patched))
     params = dict(scenario.model_parameters["smp"])
-    model = SpatialModel(**params, record=True, max_turns=1)
+    model = SpatialModel(**params, record=True, rounds=1)
     example = parse_log(KTAB / "20170530_ref-smpExample.txt")
     record = model.run(scenario.to_arrays(), random_state=scenario.seed).extra["turns"][0]
     check_state(example, 0, record)

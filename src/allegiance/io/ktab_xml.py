@@ -62,24 +62,15 @@ from allegiance.io.tabular import (
     slugify,
     unique_slugs,
 )
+from allegiance.models.smp.options import OPTIONS as SMP_OPTIONS
+from allegiance.models.smp.options import names
 from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario
 
-#: KTAB's XML element -> (our snake_case key, KTAB's allowed values, KTAB's default)
+#: KTAB's XML tag -> (model_parameters key, accepted values, KTAB default), from the SMP package
 PARAMETERS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "VictoryProbModel": ("victory_prob_model",
-                         ("Linear", "Square", "Quartic", "Octic", "Binary"), "Linear"),
-    "PCEModel": ("pce_model", ("Conditional", "MarkovIncentive", "MarkovUniform"), "Conditional"),
-    "StateTransitions": ("state_transitions", ("Deterministic", "Stochastic"), "Deterministic"),
-    "VotingRule": ("voting_rule",
-                   ("Binary", "PropBin", "Prop", "PropCbc", "Cubic", "ASymProsp"), "Prop"),
-    "BigRAdjust": ("big_r_adjust", ("None", "OneThird", "Half", "TwoThirds", "Full"), "OneThird"),
-    "BigRRange": ("big_r_range", ("Min", "Mid", "Max"), "Mid"),
-    "ThirdPartyCommit": ("third_party_commit", ("NoCommit", "SemiCommit", "FullCommit"),
-                         "SemiCommit"),
-    "InterVecBrgn": ("inter_vec_brgn", ("S1P1", "S2P2", "S2PMax"), "S2P2"),
-    "BargnModel": ("bargn_model", ("InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"),
-                   "InitOnlyInterp"),
+    tag: (parameter, names(option), default)
+    for tag, (parameter, option, default) in SMP_OPTIONS.items()
 }
 DEFAULT_SEED = 15455440707583219804
 MAX_DEPTH = 32

@@ -1,13 +1,13 @@
 """Compiled kernels of the expected-utility ("BDM") model (Numba): one round, item by item.
 
-The NumPy functions in :mod:`allegiance.models.bdm` are the readable reference. These kernels
+The NumPy functions in :mod:`allegiance.models.bdm.round` are the readable reference. These kernels
 compute the same round with loops compiled by Numba, one batch item at a time with O(n²) scratch
 arrays reused across items, which avoids the hundred or so NumPy passes (and their temporaries)
 that a round costs at small n. They perform the same floating-point operations in the same order
 as the NumPy path, so both engines give identical numbers:
 
 - voters' prefix sums are left to NumPy, computed by the very function the NumPy path uses
-  (``bdm._voter_prefix_sums``: a small matrix product, whose order of addition is the BLAS
+  (``bdm.voting.voter_prefix_sums``: a small matrix product, whose order of addition is the BLAS
   library's, or ``numpy.cumsum``);
 - sums that NumPy reduces along a contiguous axis use NumPy's pairwise summation
   (:func:`pairwise_sum`); sums over a non-contiguous axis are sequential;
@@ -110,7 +110,7 @@ def pairwise_sum(values, start, count):
 @njit(cache=True, nogil=True)
 def support_from_prefix(cumulative, counts, below, support):
     """``support[p, q] = sum_k max(0, wd[k, q] - wd[k, p])`` from the voters' prefix sums
-    ``cumulative[r, a] = sum_{k < r} wd[k, a]`` (see ``bdm._support``).
+    ``cumulative[r, a] = sum_{k < r} wd[k, a]`` (see ``bdm.voting.pair_support``).
 
     Actors are sorted by position; ``counts[p, q]`` is the number of voters below the midpoint of
     p and q and ``below[p, q]`` says x_p < x_q.
@@ -151,7 +151,7 @@ def sort_round(position, weight, value_range, rank, counts, below, distance_s, w
     """Stage 1 of a round, per batch item b: ``rank`` (each actor's place in position order), the
     midpoint ``counts`` and ``below`` flags, ``distance_s`` and ``weight_s`` (sorted order), and
     ``unit_votes = weight_s[k] * distance_s[k, a]`` (the votes with every exponent 1), whose prefix
-    sums over voters NumPy then computes (``bdm._voter_prefix_sums``)."""
+    sums over voters NumPy then computes (``bdm.voting.voter_prefix_sums``)."""
     size, n = position.shape
     ordered = np.empty(n)
     order = np.empty(n, dtype=np.intp)
@@ -182,7 +182,8 @@ def sort_round(position, weight, value_range, rank, counts, below, distance_s, w
 @njit(cache=True, nogil=True)
 def risk_round(position, salience, value_range, pair_denominator, rank, counts, below,
                distance_s, unit_prefix, risk_s, risk, toward, spread):
-    """Stage 2 of a round, per batch item: the danger levels (every exponent 1; ``bdm._danger``)
+    """Stage 2 of a round, per batch item: the danger levels (every exponent 1;
+    ``bdm.voting.danger_levels``)
     from the prefix sums ``unit_prefix`` of the unit votes, the risk exponents ``risk_s`` (sorted
     order) and ``risk`` (actor order), and in actor order the bases ``toward = max(0, 1/2 - d/2)``
     and ``spread = 1/2 + d/2`` of the utilities (then raised to the exponents by ``numpy.power``).

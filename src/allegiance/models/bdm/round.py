@@ -1,0 +1,336 @@
+"""One round of the expected-utility ("BDM") model for a batch ``(B, n)``, and whole runs, in
+both engines: NumPy (:func:`play_round`, :func:`take_offers`, :func:`simulate`) and the compiled
+Numba kernels of :mod:`allegiance.models.bdm.kernels` (:func:`simulate_compiled`, the same
+numbers bit for bit).
+
+A round: risk exponents from danger levels, probabilities of success from every actor's vote,
+expected utilities of challenging and being challenged, and the offer each actor takes
+(confrontation, compromise, capitulation).
+
+Reference: J. B. Scholz, G. J. Calbert and G. A. Smith, "Unravelling Bueno de Mesquita's group
+decision model", Journal of Theoretical Politics 23(4), 2011; B. Bueno de Mesquita, "Political
+forecasting: an expected utility method" (1994). See docs/models/bdm.md, steps 1–4.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from allegiance import parallel
+from allegiance.models.bdm.voting import (
+    danger_levels,
+    danger_over_positions,
+    midpoint_index,
+    pair_support,
+    risk_acceptance,
+    unsort_pairs,
+    voter_prefix_sums,
+)
+
+# Receiving actors handled together when a single large scenario is split across threads.
+ROW_BLOCK = 128
+
+
+def compiled_kernels():
+    """The compiled kernels module, or None when Numba is not installed."""
+    try:
+        from allegiance.models.bdm import kernels
+    except ImportError:  # pragma: no cover - numba missing
+        return None
+    return kernels
+
+
+
+
+def play_round(
+    position: np.ndarray,
+    salience: np.ndarray,
+    weight: np.ndarray,
+    value_range: np.ndarray,
+    settings: dict[str, Any],
+) -> dict[str, np.ndarray]:
+    """One round for a batch ``(B, n)``: risk exponents, expected utilities, offers, new positions.
+
+    Votes are summed with the actors sorted by position (see :func:`pair_support`); expected
+    utilities and offers are computed in the actors' own order, so that ties between equally good
+    offers go to the first actor, as in the reference implementation.
+    """
+    q = settings["q"]
+    pair = settings["pair_denominator"]
+    size, n = position.shape
+    order = np.argsort(position, axis=-1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(n), (size, n)), axis=-1)
+    ordered = np.take_along_axis(position, order, axis=-1)
+    salience_s = np.take_along_axis(salience, order, axis=-1)
+    weight_s = np.take_along_axis(weight, order, axis=-1)
+    distance_s = ordered[:, None, :] - ordered[:, :, None]
+    below_s = distance_s > 0.0
+    np.abs(distance_s, out=distance_s)
+    distance_s /= value_range[:, None, None]
+    index = midpoint_index(ordered)
+
+    # 1. risk exponents from danger levels computed with every exponent at 1
+    support_1 = pair_support(weight_s[:, :, None] * distance_s, index, below_s)
+    if settings["risk_over_positions"]:
+        over = danger_over_positions(distance_s, support_1, weight_s, salience_s, pair)
+        acceptance_s = risk_acceptance(
+            np.diagonal(over, axis1=1, axis2=2), over.max(axis=-1), over.min(axis=-1)
+        )
+    else:
+        danger = danger_levels(distance_s, support_1, salience_s, pair)
+        acceptance_s = risk_acceptance(
+            danger, danger.max(axis=-1, keepdims=True), danger.min(axis=-1, keepdims=True)
+        )
+    risk_s = (1.0 - acceptance_s / 3.0) / (1.0 + acceptance_s / 3.0)
+    risk = np.take_along_axis(risk_s, rank, axis=-1)
+
+    # 2. probabilities of success: every voter votes with its own exponent
+    weighted = np.power(distance_s, risk_s[:, :, None])
+    weighted *= weight_s[:, :, None]
+    support = unsort_pairs(pair_support(weighted, index, below_s), rank)
+    separation = position[:, None, :] - position[:, :, None]  # [b, i, j] = x_j - x_i
+    same = separation == 0.0
+    np.abs(separation, out=separation)
+    distance = separation / value_range[:, None, None]
+    if pair:
+        denominator = support + support.swapaxes(1, 2)
+    else:
+        denominator = np.broadcast_to(2.0 * support.sum(axis=(1, 2))[:, None, None],
+                                      support.shape)
+    probability = np.zeros_like(support)
+    usable = denominator > 0
+    usable &= ~same
+    np.divide(support, denominator, out=probability, where=usable)
+
+    # 3.-4. expected utilities and offers, by blocks of receiving actors (rows are independent)
+    eu_challenge = np.empty((size, n, n))
+    eu_challenged = np.empty((size, n, n))
+    kind = np.empty((size, n), dtype=np.int8)
+    pick = np.empty((size, n), dtype=np.intp)
+    new_position = np.empty((size, n))
+
+    def offers(rows: slice) -> None:
+        block = take_offers(position, salience, risk, probability, separation, distance, same, rows,
+                        q, settings, eu_challenge[:, rows], eu_challenged[:, rows])
+        kind[:, rows], pick[:, rows], new_position[:, rows] = block
+
+    if size == 1 and n >= ROW_BLOCK:
+        blocks = [slice(start, min(n, start + ROW_BLOCK)) for start in range(0, n, ROW_BLOCK)]
+        parallel.thread_map(offers, blocks)
+    else:
+        offers(slice(0, n))
+    return {
+        "position": new_position,
+        "risk": risk,
+        "kind": kind,
+        "counterpart": pick,
+        "eu_challenge": eu_challenge,
+        "eu_challenged": eu_challenged,
+    }
+
+
+def take_offers(
+    position: np.ndarray,
+    salience: np.ndarray,
+    risk: np.ndarray,
+    probability: np.ndarray,
+    separation: np.ndarray,
+    distance: np.ndarray,
+    same: np.ndarray,
+    rows: slice,
+    q: float,
+    settings: dict[str, Any],
+    eu_challenge: np.ndarray,
+    eu_challenged: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected utilities seen by the receiving actors ``rows`` and the offer each one takes.
+
+    Fills ``eu_challenge, eu_challenged`` (``[b, i, j]`` for i in ``rows``: EU_i(i challenges j),
+    EU_i(j challenges i)) and returns per receiver the offer kind (0 none), the counterpart and
+    the new position.
+    """
+    size, n = position.shape
+    x_i = position[:, rows]
+    count = x_i.shape[1]
+    separation = separation[:, rows]  # |x_j - x_i|
+    distance = distance[:, rows]
+    # utilities seen by i with its own exponent (in place: these arrays are the hot path)
+    exponent = risk[:, rows, None]
+    toward = np.multiply(distance, -0.5)
+    toward += 0.5
+    np.maximum(toward, 0.0, out=toward)
+    np.power(toward, exponent, out=toward)  # u_success = 2 - 4 toward
+    spread = np.multiply(distance, 0.5)
+    spread += 0.5
+    np.power(spread, exponent, out=spread)  # u_failure = 2 - 4 spread
+    spread -= toward
+    spread *= 4.0  # u_success - u_failure
+    status_quo = 2.0 - 4.0 * np.power(0.5, risk[:, rows])
+    base = np.multiply(toward, -4.0, out=toward)
+    base += (2.0 - q * status_quo)[:, :, None]  # u_success - q u_status_quo
+    np.subtract(1.0, probability[:, rows], out=eu_challenge)
+    eu_challenge *= spread
+    eu_challenge *= salience[:, None, :]
+    np.subtract(base, eu_challenge, out=eu_challenge)
+    np.subtract(1.0, probability[:, :, rows].swapaxes(1, 2), out=eu_challenged)
+    eu_challenged *= spread
+    eu_challenged *= salience[:, rows, None]
+    np.subtract(base, eu_challenged, out=eu_challenged)
+
+    # offers received by i (rows) from j (columns); the three kinds exclude one another
+    valid = ~same[:, rows]
+    confront = valid & (eu_challenged > eu_challenge) & (eu_challenge > 0)
+    loses = valid & (eu_challenged > 0) & (eu_challenge < 0)
+    compromise = loses & (eu_challenged > np.abs(eu_challenge))
+    # a receiver takes the first kind it is offered (confrontation, compromise, capitulation)
+    has_confront = confront.any(axis=-1)
+    has_compromise = compromise.any(axis=-1)
+    kind = np.where(has_confront, 1, np.where(has_compromise, 2, 0)).astype(np.int8)
+    eligible = np.where(has_confront[:, :, None], confront, compromise)
+    if settings["capitulation"]:
+        capitulate = loses & ~compromise & (eu_challenged != -eu_challenge)
+        has_capitulate = capitulate.any(axis=-1) & (kind == 0)
+        kind[has_capitulate] = 3
+        eligible |= capitulate & has_capitulate[:, :, None]
+    # ranking keys: the move for confrontations and capitulations; compromises get theirs below
+    key = np.where(eligible, separation, np.inf)
+    where = np.flatnonzero(compromise & eligible)
+    if where.size:
+        mine = x_i.reshape(-1)[where // n]  # row b * count + i
+        theirs = position.reshape(-1)[(where // (count * n)) * n + where % n]
+        lose = eu_challenge.reshape(-1)[where]
+        gain = eu_challenged.reshape(-1)[where]
+        if settings["compromise_smallest_move"]:
+            offered = mine + (theirs - mine) * np.abs(lose / gain)
+            key.reshape(-1)[where] = np.abs(mine - offered)
+        else:
+            key.reshape(-1)[where] = (np.abs(lose) * mine + np.abs(gain) * theirs) / (
+                np.abs(lose) + np.abs(gain))
+    pick = np.argmin(key, axis=-1)
+    moved = kind > 0
+    flat = np.arange(size * count) * n + pick.reshape(-1)
+    chosen = position.reshape(-1)[(flat // (count * n)) * n + pick.reshape(-1)].reshape(size, count)
+    conceding = kind == 2  # compromise: move part of the way toward the chosen actor
+    if conceding.any():
+        lose = eu_challenge.reshape(-1)[flat].reshape(size, count)
+        gain = eu_challenged.reshape(-1)[flat].reshape(size, count)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            partial = x_i + (chosen - x_i) * np.abs(lose / gain)
+        chosen = np.where(conceding, partial, chosen)
+    new_position = np.where(moved, chosen, x_i)
+    pick[~moved] = 0
+    return kind, pick, new_position
+
+
+def simulate(
+    position: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    value_range: np.ndarray,
+    rounds: int,
+    settings: dict[str, Any],
+    keep_details: bool,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any] | None]:
+    """Play ``rounds`` rounds for a batch ``(B, n)``; details are kept for a single run."""
+    size, n = position.shape
+    trajectory = np.empty((size, rounds + 1, n))
+    trajectory[:, 0] = position
+    risk = np.ones((size, rounds, n))
+    weight = capability * salience
+    details: dict[str, Any] | None = None
+    if keep_details:
+        details = {key: np.zeros((rounds, n), dtype=dtype) for key, dtype in (
+            ("kind", np.int8), ("counterpart", np.intp), ("eu_challenge", float),
+            ("eu_challenged", float), ("risk", float))}
+    x = position.copy()
+    state: dict[str, np.ndarray] | None = None
+    for t in range(rounds):
+        if n < 2:
+            trajectory[:, t + 1] = x
+            continue
+        state = play_round(x, salience, weight, value_range, settings)
+        x = state["position"]
+        trajectory[:, t + 1] = x
+        risk[:, t] = state["risk"]
+        if details is not None:
+            rows = np.arange(n)
+            details["kind"][t] = state["kind"][0]
+            details["counterpart"][t] = state["counterpart"][0]
+            details["eu_challenge"][t] = state["eu_challenge"][0, rows, state["counterpart"][0]]
+            details["eu_challenged"][t] = state["eu_challenged"][0, rows, state["counterpart"][0]]
+            details["risk"][t] = state["risk"][0]
+            details["view_position"] = trajectory[0, t]
+            details["view_eu_challenge"] = state["eu_challenge"][0]
+            details["view_eu_challenged"] = state["eu_challenged"][0]
+    if details is not None and "view_position" not in details:
+        if n >= 2:
+            state = play_round(position, salience, weight, value_range, settings)
+            details["view_eu_challenge"] = state["eu_challenge"][0]
+            details["view_eu_challenged"] = state["eu_challenged"][0]
+        else:
+            details["view_eu_challenge"] = np.zeros((n, n))
+            details["view_eu_challenged"] = np.zeros((n, n))
+        details["view_position"] = position[0]
+    return trajectory, risk, details
+
+
+def simulate_compiled(
+    position: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    value_range: np.ndarray,
+    rounds: int,
+    settings: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray, None]:
+    """:func:`simulate` with the Numba kernels (same numbers; no details, no positions-risk).
+
+    Each round is ``sort_round`` (compiled), the prefix sums of the unit votes
+    (:func:`voter_prefix_sums`), ``risk_round`` (compiled), the powers of the round with
+    ``numpy.power`` exactly as :func:`play_round` and :func:`take_offers` compute them, the prefix
+    sums of the votes, then ``finish_round`` (compiled).
+    """
+    kernels = compiled_kernels()
+    size, n = position.shape
+    trajectory = np.empty((size, rounds + 1, n))
+    trajectory[:, 0] = position
+    risk = np.ones((size, rounds, n))
+    if n < 2:
+        trajectory[:, 1:] = position[:, None, :]
+        return trajectory, risk, None
+    salience = np.ascontiguousarray(salience, dtype=float)
+    weight = capability * salience
+    value_range = np.ascontiguousarray(value_range, dtype=float)
+    pair = bool(settings["pair_denominator"])
+    rank = np.empty((size, n), dtype=np.intp)
+    counts = np.empty((size, n, n), dtype=np.intp)
+    below = np.empty((size, n, n), dtype=np.bool_)
+    distance_s = np.empty((size, n, n))
+    weight_s = np.empty((size, n))
+    unit_votes = np.empty((size, n, n))
+    risk_s = np.empty((size, n))
+    toward = np.empty((size, n, n))
+    spread = np.empty((size, n, n))
+    x = np.ascontiguousarray(position, dtype=float)
+    for t in range(rounds):
+        round_risk = risk[:, t]
+        kernels.sort_round(x, weight, value_range, rank, counts, below, distance_s, weight_s,
+                           unit_votes)
+        kernels.risk_round(x, salience, value_range, pair, rank, counts, below, distance_s,
+                           voter_prefix_sums(unit_votes), risk_s, round_risk, toward, spread)
+        votes = np.power(distance_s, risk_s[:, :, None])
+        votes *= weight_s[:, :, None]
+        exponent = round_risk[:, :, None]
+        np.power(toward, exponent, out=toward)
+        np.power(spread, exponent, out=spread)
+        status_quo = 2.0 - 4.0 * np.power(0.5, round_risk)
+        new_position = np.empty((size, n))
+        kernels.finish_round(x, salience, voter_prefix_sums(votes), rank, counts, below,
+                             toward, spread, status_quo, float(settings["q"]), pair,
+                             bool(settings["compromise_smallest_move"]),
+                             bool(settings["capitulation"]), new_position)
+        trajectory[:, t + 1] = new_position
+        x = new_position
+    return trajectory, risk, None
