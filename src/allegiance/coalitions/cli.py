@@ -24,7 +24,15 @@ from allegiance.cli_common import (
 from allegiance.coalitions.formation import DEFAULT_CAP
 from allegiance.coalitions.power import RULES
 from allegiance.coalitions.render import render_report
-from allegiance.coalitions.report import WEIGHTINGS, coalition_report
+from allegiance.coalitions.report import WEIGHTINGS
+from allegiance.store.recording import (
+    DbOpt,
+    LabelOpt,
+    SaveOpt,
+    print_run_id,
+    recording,
+    with_run_id,
+)
 
 __all__ = ["coalitions_command"]
 
@@ -73,20 +81,29 @@ def coalitions_command(
                       ] = None,
     input_format: Annotated[str | None, typer.Option(
         "--input-format", help="Scenario file format (default: from the file).")] = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Is a coalition viable? Winning or not, pivotal members, who would rather stay out,
     strongest opponents - for each named coalition and each dated state of the scenario."""
     if output_format is OutputFormat.csv:
         fail("coalitions writes --format table or json")
+    from allegiance.service import compute_coalitions
+
     loaded = load(scenario, input_format=input_format)
     params = parse_params(param)
-    with user_errors():
-        report = coalition_report(
-            loaded, model=model, coalitions=coalition, include_named=not only_given,
-            as_of=as_of, quota=quota, weighting=weighting, seed=seed, params=params,
-            theories=theories, top=top, cap=cap, bloc_tolerance=bloc_tolerance,
-        )
+    options = {"coalitions": list(coalition or []), "only_given": only_given, "quota": quota,
+               "weighting": weighting, "theories": theories, "top": top, "cap": cap,
+               "bloc_tolerance": bloc_tolerance}
+    with recording("coalitions", save=save, db=db, source=scenario, input_format=input_format,
+                   model=model, params=params, options=options, seed=seed, as_of=as_of,
+                   variant=None, label=label) as run, user_errors():
+        analysis = compute_coalitions(loaded, model=model, params=params, options=options,
+                                      seed=seed, as_of=as_of)
+        run_id = run.finish(analysis.document())
     if output_format is OutputFormat.json:
-        write_output(json.dumps(report.to_dict(), indent=2), output)
+        write_output(json.dumps(with_run_id(analysis.document(), run_id), indent=2), output)
     else:
-        render_report(report, console)
+        render_report(analysis.value, console)
+        print_run_id(run_id)

@@ -22,17 +22,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from allegiance.cli_common import console, err_console, fail, parse_params, user_errors
-from allegiance.validation.backtest import (
-    BacktestResult,
-    ModelSummary,
-    cross_validated_summaries,
-    model_availability,
-    resolve_models,
-    run_backtest,
-    scored,
-    tune,
-)
-from allegiance.validation.capability import OPTIONS, check_option
+from allegiance.store.recording import DbOpt, LabelOpt, SaveOpt, print_run_id, recording
+from allegiance.validation.backtest import ModelSummary, model_availability
+from allegiance.validation.capability import OPTIONS
 
 
 def _fmt(value: float | None, digits: int = 1, percent: bool = False) -> str:
@@ -100,76 +92,48 @@ def backtest_command(
     output_dir: Annotated[str, typer.Option("--output-dir", "-o", help="Folder for summary.csv, "
                                             "predictions.csv and backtest.json.")
                           ] = "backtest-results",
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Score the models' forecasts against the recorded outcomes of a DEU data set."""
-    from allegiance.io.deu import read_dataset
     from allegiance.io.yaml_format import write_atomic
+    from allegiance.service import compute_backtest
 
     params = parse_params(param)
-    with user_errors():
-        names = resolve_models(model)
-        options = list(OPTIONS) if capability.lower() == "all" else [check_option(capability)]
-        if params and len(names) != 1:
-            fail("--param needs a single --model")
-        per_model = {names[0]: params} if params else {}
-        if params:
-            from allegiance.models.registry import make_model
+    tune_option = None
+    if tune_param:
+        name, _, raw = tune_param.partition("=")
+        values = [parse_params([f"v={v}"])["v"] for v in raw.split(",") if v.strip()]
+        if not name.strip() or len(values) < 2:
+            fail(f"--tune takes NAME=V1,V2,... with at least two values; got {tune_param!r}")
+        tune_option = {"param": name.strip().replace("-", "_"), "values": values}
+    options = {"capability": capability, "runs": runs, "bootstrap": bootstrap,
+               "tune": tune_option}
+    with recording("backtest", save=save, db=db, source=dataset, model=model, params=params,
+                   options=options, seed=seed, as_of=None, variant=None, label=label,
+                   dataset=True) as run, user_errors(), \
+            Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                     TimeElapsedColumn(), console=err_console.rich, transient=True) as bar:
+        task = bar.add_task("backtest", total=None)
 
-            make_model(names[0], **params)  # a bad parameter is the user's error: say so now
-        tuned: tuple[str, list] | None = None
-        if tune_param:
-            if len(names) != 1:
-                fail("--tune needs a single --model")
-            name, _, raw = tune_param.partition("=")
-            values = [parse_params([f"v={v}"])["v"] for v in raw.split(",") if v.strip()]
-            if not name.strip() or len(values) < 2:
-                fail(f"--tune takes NAME=V1,V2,... with at least two values; got {tune_param!r}")
-            from allegiance.models.registry import make_model
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-            for value in values:
-                make_model(names[0], **{**params, name.strip(): value})
-            tuned = (name.strip().replace("-", "_"), values)
-        datasets = {option: read_dataset(dataset, capability=option) for option in options}
-    n_issues = len(scored(next(iter(datasets.values()))))
-    n_runs = (len(names) + (0 if "mean" in names else 1)) if tuned is None else 1 + len(tuned[1])
-    results: dict[str, BacktestResult] = {}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console.rich, transient=True) as progress:
-        task = progress.add_task("backtest", total=len(options) * n_runs * n_issues)
-        for option in options:
-            progress.update(task, description=f"backtest ({option})")
-            with user_errors():
-                if tuned is not None:
-                    results[option] = tune(
-                        datasets[option], names[0], tuned[0], tuned[1], capability=option,
-                        runs=runs, seed=seed, n_boot=bootstrap, params=params,
-                        on_issue=lambda: progress.advance(task))
-                else:
-                    results[option] = run_backtest(
-                        datasets[option], models=names, capability=option, runs=runs,
-                        seed=seed, n_boot=bootstrap, params=per_model,
-                        on_issue=lambda: progress.advance(task))
-    summaries = [s for r in results.values() for s in r.summaries]
-    predictions = [p for r in results.values() for p in r.predictions]
-    failures = [f for r in results.values() for f in r.failures]
-    if len(options) > 1 and tuned is None:
-        cv_summaries, cv_predictions = cross_validated_summaries(results, n_boot=bootstrap,
-                                                                 seed=seed)
-        summaries += cv_summaries
-        predictions += cv_predictions
-    first = next(iter(results.values()))
-    settings = {**first.settings, "capability": options, "dataset": Path(dataset).name}
-    combined = BacktestResult(settings=settings, summaries=summaries, predictions=predictions,
-                              failures=failures)
+        analysis = compute_backtest(dataset, model=model, params=params, options=options,
+                                    seed=seed, progress=run.progress(update))
+        run_id = run.finish(analysis.document())
+    combined, first_settings = analysis.value, analysis.extra["first_settings"]
+    summaries, failures = combined.summaries, combined.failures
     out = Path(output_dir)
     write_atomic(out / "summary.csv", combined.summary_csv())
     write_atomic(out / "predictions.csv", combined.predictions_csv())
     write_atomic(out / "backtest.json", combined.to_json())
     write_atomic(out / "summary.md", summary_markdown(summaries))
     console.print(summary_table(
-        summaries, f"backtest of {Path(dataset).name}: {first.settings['scored_issues']} issues "
-        f"with an outcome ({first.settings['issues']} in the file), "
-        f"{first.settings['proposals']} proposals; absolute errors in points on 0–100"))
+        summaries, f"backtest of {Path(dataset).name}: {first_settings['scored_issues']} issues "
+        f"with an outcome ({first_settings['issues']} in the file), "
+        f"{first_settings['proposals']} proposals; absolute errors in points on 0–100"))
     console.print("vs mean = mean of |error| − |error of the compromise model| (negative: better), "
                   f"cluster bootstrap over proposals ({bootstrap} resamples, seed {seed}).")
     for s in summaries:
@@ -186,6 +150,7 @@ def backtest_command(
         err_console.print("[yellow]not in this build: " + ", ".join(sorted(missing)) + "[/]")
     err_console.print(f"wrote {out / 'summary.csv'}, {out / 'summary.md'}, "
                       f"{out / 'predictions.csv'}, {out / 'backtest.json'}")
+    print_run_id(run_id)
 
 
 __all__ = ["backtest_command", "summary_markdown", "summary_table"]
