@@ -437,6 +437,10 @@ LAYER_COMMANDS = {
     "sensitivity": "allegiance.uncertainty.cli:sensitivity_command",
     "timeline": "allegiance.uncertainty.cli:timeline_command",
     "backtest": "allegiance.validation.cli:backtest_command",
+    "runs": "allegiance.store.cli:runs_app",
+    "db": "allegiance.store.cli:db_app",
+    "serve": "allegiance.web.cli:serve_command",
+    "users": "allegiance.web.cli:users_app",
 }
 
 
@@ -460,11 +464,16 @@ def _requested_layers(argv: list[str]) -> list[str]:
 def register_layers(names: list[str] | None = None) -> None:
     """Register the analysis layers' commands (all of them by default)."""
     registered = {command.name for command in app.registered_commands}
+    registered |= {group.name for group in app.registered_groups}
     for name in LAYER_COMMANDS if names is None else names:
         if name in registered:
             continue
         module, function = LAYER_COMMANDS[name].split(":")
-        app.command(name)(getattr(import_module(module), function))
+        target = getattr(import_module(module), function)
+        if isinstance(target, typer.Typer):  # a command group (runs, db)
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
 
 
 register_layers(_requested_layers(sys.argv))

@@ -12,9 +12,9 @@ For the web app (and any other client)::
     run_id = store.create_run("forecast", scenario_hash=version.content_hash, model="bdm",
                               params={}, seed=1, as_of=None, variant=None,
                               status="queued", owner="ann", options={})
-    store.start_run(run_id)        # a worker takes a queued run: running, this process's pid
-    store.set_progress(run_id, 0.5); store.finish_run(run_id, document)
-    store.fail_run(run_id, "message"); store.mark_interrupted(run_id)
+    store.start_run(run_id) -> bool   # a worker takes a queued run: running, this pid + host
+    store.set_progress(run_id, 0.5); store.finish_run(run_id, document) -> bool
+    store.fail_run(run_id, "message"); store.mark_interrupted(run_id)  # = cancel; -> bool
     store.get_run(run_id) -> RunRecord | None (with .result); store.list_runs(...) (no results)
     store.count_runs(...); store.delete_run(run_id) -> bool
     store.add_user(name, role, password_hash); get_user; list_users; set_user; remove_user
@@ -22,7 +22,12 @@ For the web app (and any other client)::
     store.add_session(session_hash, name, expires_at, data); session(session_hash)
         -> (User, data) | None; remove_session(session_hash)
 
-Notes for clients: ``params`` are the model's parameters; the kind's own settings (runs, quota,
+Notes for clients: start_run, set_progress, finish_run, fail_run and mark_interrupted change
+only an active run (queued or running) and return False otherwise, so a cancelled run stays
+``interrupted``; an unknown id raises KeyError; get_run of an unknown id returns None. Records
+are frozen dataclasses (``RunRecord``, ``ScenarioVersion``, ``User``) with ``to_dict()`` giving
+JSON-ready values (ISO dates); ``ScenarioVersion.hash``/``.fmt`` alias ``content_hash``/``format``.
+ ``params`` are the model's parameters; the kind's own settings (runs, quota,
 coalitions, top, ...) go in ``options`` - exactly the keyword arguments of
 :func:`allegiance.service.run_analysis`, which computes the document to pass to ``finish_run``
 (the CLI's ``--format json`` output). A backtest's data set is stored with

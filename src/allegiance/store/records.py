@@ -29,6 +29,14 @@ class ScenarioVersion:
     saved_by: str | None
     saved_at: dt.datetime
 
+    @property
+    def hash(self) -> str:
+        return self.content_hash
+
+    @property
+    def fmt(self) -> str:
+        return self.format
+
     def scenario(self):
         """The scenario this version holds, read from its document as when it was saved."""
         return parse_scenario(self.document, self.format, self.source_name)

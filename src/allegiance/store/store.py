@@ -47,6 +47,7 @@ _RUN_COLUMNS = tuple(getattr(RunRow, name) for name in (
     "seed", "as_of", "variant", "allegiance_version", "status", "created_at", "started_at",
     "finished_at", "error", "label", "note", "progress", "pid", "host", "owner"))
 HOST = socket.gethostname()
+_ACTIVE = ("queued", "running")
 
 
 def open_store(url: str | None = None) -> Store:
@@ -182,16 +183,20 @@ class Store(Accounts):
             return int(connection.execute(insert(RunRow).values(**values)
                                           .returning(RunRow.id)).scalar_one())
 
-    def start_run(self, run_id: int) -> None:
-        """A queued run is taken by this process: ``running``."""
-        self._set(run_id, status="running", started_at=utcnow(), pid=os.getpid(), host=HOST)
+    def start_run(self, run_id: int) -> bool:
+        """A queued run is taken by this process: ``running`` with this pid and host. False
+        when the run is no longer queued (cancelled or deleted meanwhile)."""
+        return self._set(run_id, ("queued",), status="running", started_at=utcnow(),
+                         pid=os.getpid(), host=HOST)
 
-    def set_progress(self, run_id: int, fraction: float) -> None:
-        self._set(run_id, progress=min(1.0, max(0.0, float(fraction))))
+    def set_progress(self, run_id: int, fraction: float) -> bool:
+        """Record the fraction done of a running run (False: it is not running)."""
+        return self._set(run_id, ("running",), progress=min(1.0, max(0.0, float(fraction))))
 
-    def finish_run(self, run_id: int, result: dict[str, Any]) -> None:
+    def finish_run(self, run_id: int, result: dict[str, Any]) -> bool:
         """Store the result document and mark the run ``done`` (one transaction). The model's
-        full parameters and the seed actually used are taken from the document."""
+        full parameters and the seed actually used are taken from the document. A run that was
+        cancelled (``interrupted``) meanwhile stays so: False."""
         data, encoding, digest = encode_result(result)
         values: dict[str, Any] = dict(status="done", finished_at=utcnow(), progress=1.0,
                                       result=data, result_encoding=encoding,
@@ -200,27 +205,40 @@ class Store(Accounts):
         if isinstance(model, dict) and isinstance(model.get("parameters"), dict):
             values["parameters"] = model["parameters"]
         with self._writer.begin() as connection:
-            seed = connection.execute(select(RunRow.seed).where(RunRow.id == run_id)).first()
-            if seed is None:
+            found = connection.execute(select(RunRow.seed, RunRow.status).where(
+                RunRow.id == run_id)).first()
+            if found is None:
                 raise KeyError(f"no run {run_id}")
-            if seed[0] is None and isinstance(result.get("seed"), int):
+            if found.status not in _ACTIVE:
+                return False
+            if found.seed is None and isinstance(result.get("seed"), int):
                 values["seed"] = str(result["seed"])
             connection.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+        return True
 
-    def fail_run(self, run_id: int, error: str) -> None:
-        self._set(run_id, status="failed", finished_at=utcnow(), error=str(error))
+    def fail_run(self, run_id: int, error: str) -> bool:
+        """Mark a queued or running run ``failed`` with its error (False: it was not active)."""
+        return self._set(run_id, _ACTIVE, status="failed", finished_at=utcnow(),
+                         error=str(error))
 
-    def mark_interrupted(self, run_id: int) -> None:
-        self._set(run_id, status="interrupted", finished_at=utcnow())
+    def mark_interrupted(self, run_id: int) -> bool:
+        """Interrupt (cancel) a queued or running run (False: it was not active)."""
+        return self._set(run_id, _ACTIVE, status="interrupted", finished_at=utcnow())
 
     def set_label(self, run_id: int, label: str | None = None, note: str | None = None) -> None:
-        self._set(run_id, label=label, note=note)
+        self._set(run_id, None, label=label, note=note)
 
-    def _set(self, run_id: int, **values: Any) -> None:
+    def _set(self, run_id: int, statuses: tuple[str, ...] | None, **values: Any) -> bool:
+        """Update run ``run_id`` if its status is one of ``statuses``; KeyError: no such run."""
         with self._writer.begin() as connection:
-            if connection.execute(update(RunRow).where(RunRow.id == run_id)
-                                  .values(**values)).rowcount == 0:
+            query = update(RunRow).where(RunRow.id == run_id)
+            if statuses is not None:
+                query = query.where(RunRow.status.in_(statuses))
+            if connection.execute(query.values(**values)).rowcount:
+                return True
+            if connection.execute(select(RunRow.id).where(RunRow.id == run_id)).first() is None:
                 raise KeyError(f"no run {run_id}")
+            return False
 
     def get_run(self, run_id: int, result: bool = True) -> RunRecord | None:
         """The run with its result document (None: no such run)."""
