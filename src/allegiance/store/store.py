@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from allegiance.store.accounts import Accounts
 from allegiance.store.engine import describe, ensure_schema, make_engine, writer
@@ -95,6 +96,15 @@ class Store(Accounts):
 
     def _save_version(self, content_hash, scenario_id, title, kind, fmt, source_name, document,
                       saved_by) -> ScenarioVersion:
+        try:
+            return self._insert_version(content_hash, scenario_id, title, kind, fmt,
+                                        source_name, document, saved_by)
+        except IntegrityError:  # another process saved the same version a moment ago
+            return self._insert_version(content_hash, scenario_id, title, kind, fmt,
+                                        source_name, document, saved_by)
+
+    def _insert_version(self, content_hash, scenario_id, title, kind, fmt, source_name,
+                        document, saved_by) -> ScenarioVersion:
         with self._writer.begin() as connection:
             found = connection.execute(select(*_VERSION_COLUMNS).where(
                 ScenarioVersionRow.content_hash == content_hash)).first()

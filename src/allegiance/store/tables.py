@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 #: the Alembic revision these models describe (``allegiance db current`` prints it)
 HEAD_REVISION = "0002"
@@ -31,8 +32,28 @@ RUN_STATUSES = ("queued", "running", "done", "failed", "interrupted")
 ROLES = ("viewer", "analyst", "admin")
 
 
+class UTCDateTime(TypeDecorator):
+    """A timestamp with time zone, always handed back aware and in UTC (SQLite stores it
+    without the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = {dt.datetime: UTCDateTime}
 
 
 class ScenarioVersionRow(Base):
@@ -51,9 +72,9 @@ class ScenarioVersionRow(Base):
     source_name: Mapped[str] = mapped_column(String(500))
     document: Mapped[str] = mapped_column(Text)
     saved_by: Mapped[str | None] = mapped_column(String(200))
-    saved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: set by delete_scenario on versions that runs still refer to (hidden from listings)
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class RunRow(Base):
@@ -84,9 +105,9 @@ class RunRow(Base):
     variant: Mapped[str | None] = mapped_column(String(200))
     allegiance_version: Mapped[str] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
     #: the result document: UTF-8 JSON, zlib-compressed when large (``result_encoding``)
     result: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -107,7 +128,7 @@ class UserRow(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class ApiTokenRow(Base):
@@ -117,7 +138,7 @@ class ApiTokenRow(Base):
     user_name: Mapped[str] = mapped_column(
         String(100), ForeignKey("users.name", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class WebSessionRow(Base):
@@ -126,7 +147,7 @@ class WebSessionRow(Base):
     session_hash: Mapped[str] = mapped_column(String(200), primary_key=True)
     user_name: Mapped[str] = mapped_column(
         String(100), ForeignKey("users.name", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: anything the web app keeps with the session (CSRF secret, ...)
     data: Mapped[dict] = mapped_column(JSON)
