@@ -70,8 +70,14 @@ def open_scenario(store: Any, ref: str) -> tuple[Scenario, Any | None]:
     version = find_version(store, ref)
     if version is not None:
         return version.scenario(), version
-    if ref in builtin_scenarios():
+    builtins = builtin_scenarios()
+    if ref in builtins:
         return load_scenario(ref), None
+    if is_hash(ref):  # a built-in's own version, not stored yet
+        for name in builtins:
+            scenario = load_scenario(name)
+            if scenario.content_hash() == ref:
+                return scenario, None
     raise KeyError(f"no scenario {ref!r} (neither stored nor built in)")
 
 
@@ -82,7 +88,8 @@ def ensure_stored(store: Any, ref: str) -> Any:
         return version
     builtins = builtin_scenarios()
     if ref not in builtins:
-        raise KeyError(f"no scenario {ref!r} (neither stored nor built in)")
+        scenario, _ = open_scenario(store, ref)  # a built-in's hash, or KeyError
+        ref = scenario.id
     text = builtins[ref].read_text(encoding="utf-8")
     return store.save_scenario(text, fmt="yaml", saved_by=BUILTIN_AUTHOR)
 

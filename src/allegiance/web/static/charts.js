@@ -78,9 +78,10 @@
     wrap.appendChild(s); wrap.appendChild(out); parent.appendChild(wrap);
     return s;
   }
-  function hline(y, text, dash) {
+  function hline(y, text, dash, where) {
     return {type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y,
-            line: {dash: dash || "dash", width: 1.5, color: "#555"}, label: {text: text}};
+            line: {dash: dash || "dash", width: 1.5, color: "#555"},
+            label: {text: text, textposition: where || "top left"}};
   }
   function vline(x, text) {
     return {type: "line", yref: "paper", y0: 0, y1: 1, x0: x, x1: x,
@@ -122,7 +123,7 @@
         });
       var shapes = [vline(rounds[state.round].round, "round " + rounds[state.round].round)];
       if (reference && reference[issue.id] !== undefined) { shapes.push(hline(reference[issue.id], "compromise " + fmt(reference[issue.id]))); }
-      shapes.push(hline(result.outcome[issue.id], result.model.name + " forecast " + fmt(result.outcome[issue.id]), "dot"));
+      shapes.push(hline(result.outcome[issue.id], result.model.name + " forecast " + fmt(result.outcome[issue.id]), "dot", "bottom right"));
       lines.draw({data: data, layout: {shapes: shapes, xaxis: {title: {text: "round"}},
         yaxis: {title: {text: issue.low_label + " ← → " + issue.high_label}, range: issue.scale}}});
       var at = rounds[state.round].positions, ids = Object.keys(at).filter(function (id) { return at[id][issue.id] !== undefined; });

@@ -37,9 +37,12 @@
         if (node.tagName === "INPUT") { node.classList.add("invalid"); }
       } else if (holder) { holder.classList.add("warned"); }
       if (holder) {
-        holder.setAttribute("title", p.message);
+        var before = holder.getAttribute("title");
+        holder.setAttribute("title", before ? before + "\n" + p.message : p.message);
         var msg = holder.querySelector(".cell-msg");
-        if (msg && p.severity === "error") { msg.textContent = p.message; }
+        if (msg && p.severity === "error") {
+          msg.textContent = msg.textContent ? msg.textContent + "; " + p.message : p.message;
+        }
       }
       if (p.severity === "error" || warnings <= 5) {
         var item = document.createElement("li");
