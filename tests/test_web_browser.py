@@ -15,8 +15,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from webapp import PASSWORD, live_server
+
+from allegiance import load_scenario
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -88,8 +89,7 @@ def test_analyst_edits_runs_compares_in_chromium(browser, tmp_path):
         shot(browser, "scenario")
         browser.find_element(By.ID, "edit-link").click()
         wait.until(ec.presence_of_element_located((By.ID, "editor-form")))
-        usa = [a.id for a in web.store and __import__("allegiance").load_scenario(
-            "syria-2014").actors].index("usa")
+        usa = load_scenario("syria-2014").actor_ids.index("usa")
         path = f"actors.{usa}.issues.assad-future.salience"
         cell = browser.find_element(By.CSS_SELECTOR, f'.est[data-path="{path}"]')
         box = cell.find_element(By.CSS_SELECTOR, "input.v")

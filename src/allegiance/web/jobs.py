@@ -17,11 +17,15 @@ Example
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+log = logging.getLogger("allegiance.web")
 
 #: seconds between two progress writes of one run (and cancellation checks)
 PROGRESS_EVERY = 0.4
@@ -124,10 +128,31 @@ class JobPool:
         self._lock = threading.Lock()
         self._futures: dict[Any, Future] = {}
         self._owners: dict[Any, str] = {}
-        self._executor = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self._store = None
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        executor = ProcessPoolExecutor(max_workers=self.workers,
+                                       mp_context=multiprocessing.get_context("spawn"))
         for _ in range(self.workers):
-            self._executor.submit(_warm)
+            executor.submit(_warm)
+        return executor
+
+    def _ended(self, run_id: Any, future: Future) -> None:
+        """A run whose worker process died (or that could not start) is recorded as failed."""
+        if future.cancelled() or future.exception() is None:
+            return
+        from allegiance.store import open_store
+
+        try:
+            if self._store is None:
+                self._store = open_store(self.db_url)
+            row = self._store.get_run(run_id, result=False)
+            if row is not None and row.status in ("queued", "running"):
+                self._store.fail_run(run_id, "the worker process computing this run stopped "
+                                     f"({type(future.exception()).__name__}); run it again")
+        except Exception:  # the server goes on; the run shows as interrupted later
+            log.exception("could not record the end of run %s", run_id)
 
     def in_flight(self, owner: str) -> int:
         with self._lock:
@@ -140,7 +165,12 @@ class JobPool:
                               "wait for one to finish or cancel one")
 
     def submit(self, run_id: Any, owner: str, request: dict[str, Any]) -> None:
-        future = self._executor.submit(execute_run, self.db_url, run_id, request)
+        try:
+            future = self._executor.submit(execute_run, self.db_url, run_id, request)
+        except BrokenProcessPool:  # a worker died earlier: start a fresh pool
+            self._executor = self._new_executor()
+            future = self._executor.submit(execute_run, self.db_url, run_id, request)
+        future.add_done_callback(lambda done: self._ended(run_id, done))
         with self._lock:
             self._futures = {k: f for k, f in self._futures.items() if not f.done()}
             self._owners = {k: o for k, o in self._owners.items() if k in self._futures}

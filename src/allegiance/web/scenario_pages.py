@@ -81,7 +81,8 @@ def export_page(scenario_id: str, request: Request, to: str = "yaml", version: s
         raise HTTPException(422, f"unknown export format {to!r}; known: "
                             f"{', '.join(EXPORT_FORMATS)}")
     try:
-        text = export_scenario(scenario, to, **({"issue": issue} if issue else {}))
+        single = {"issue": issue} if issue and to == "bdm-csv" else {}  # single-issue format
+        text = export_scenario(scenario, to, **single)
     except (ValueError, KeyError) as exc:
         raise HTTPException(422, str(exc)) from None
     name = f"{scenario.id}.{SUFFIX.get(to, 'txt')}"
