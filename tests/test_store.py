@@ -198,12 +198,13 @@ def test_the_migrations_build_exactly_the_models_schema(db_url):
 
     from allegiance.store.tables import Base
 
-    store = open_store(db_url)  # from an empty database
-    with store.engine.connect() as connection:
+    open_store(db_url).close()  # from an empty database
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
         context = MigrationContext.configure(connection)
         assert context.get_current_revision() == "0002"
         assert compare_metadata(context, Base.metadata) == []
-    store.close()
+    engine.dispose()
 
 
 def test_upgrade_from_the_first_revision_keeps_the_data(db_url):
@@ -309,11 +310,13 @@ def test_rerun_is_identical_for_every_kind_and_detects_a_changed_result(db_url, 
     document = store.get_run(run_id).result
     path = _tamper(document)
     data, encoding, digest = encode_result(document)
-    with store.engine.begin() as connection:
+    engine = make_engine(db_url)
+    with engine.begin() as connection:
         connection.execute(text("UPDATE runs SET result = :r, result_encoding = :e, "
                                 "result_sha256 = :d, allegiance_version = '0.0.1' "
                                 "WHERE id = :i"),
                            {"r": data, "e": encoding, "d": digest, "i": run_id})
+    engine.dispose()
     store.close()
     result = cli("runs", "rerun", str(run_id), "--db", db_url, ok=False)
     assert result.exit_code == 1, result.output
@@ -466,9 +469,11 @@ def test_a_damaged_result_is_a_clear_error(store, db_url):
     run_id = store.create_run("forecast", scenario_hash=version.content_hash, model="mean",
                               params={}, seed=None, as_of=None, variant=None)
     store.finish_run(run_id, {"values": list(range(3000))})
-    with store.engine.begin() as connection:
+    engine = make_engine(db_url)
+    with engine.begin() as connection:
         connection.execute(text("UPDATE runs SET result = :r WHERE id = :i"),
                            {"r": zlib.compress(b'{"values": [1]}'), "i": run_id})
+    engine.dispose()
     with pytest.raises(ValueError, match=f"run {run_id}: the stored result does not match"):
         store.get_run(run_id)
     result = cli("runs", "show", str(run_id), "--db", db_url, ok=False)

@@ -1,7 +1,8 @@
 """The results store: every scenario version and every run, in SQLite or PostgreSQL.
 
-Importing this package imports SQLAlchemy; the command line does so only for ``--save`` and the
-``runs``/``db`` commands. See docs/store.md for the tables, the URL and the promises.
+The store's queries are plain SQL on the standard library's sqlite3 or psycopg; SQLAlchemy (the
+models) and Alembic (the migrations) are imported only to create or upgrade a database. See
+docs/store.md for the tables, the URL and the promises.
 
 For the web app (and any other client)::
 
@@ -42,9 +43,9 @@ from typing import Any
 #: public names -> the submodule defining them (imported on first use: the command line's
 #: ``--save`` glue imports this package without SQLAlchemy)
 _NAMES = {
-    "User": "accounts", "ENV_VAR": "engine", "StoreError": "engine", "RunRecord": "records",
-    "ScenarioVersion": "records", "Store": "store", "open_store": "store", "ROLES": "tables",
-    "RUN_KINDS": "tables", "RUN_STATUSES": "tables",
+    "User": "accounts", "ENV_VAR": "schema", "StoreError": "schema", "RunRecord": "records",
+    "ScenarioVersion": "records", "Store": "store", "open_store": "store", "ROLES": "schema",
+    "RUN_KINDS": "schema", "RUN_STATUSES": "schema",
 }
 
 

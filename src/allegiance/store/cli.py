@@ -187,35 +187,39 @@ def delete_command(run_id: RunArg, db: DbOpt = None) -> None:
 @db_app.command("upgrade")
 def upgrade_command(db: DbOpt = None) -> None:
     """Create the results store or upgrade its schema to this version's."""
-    from allegiance.store.engine import StoreError, current_revision, describe, make_engine
-    from allegiance.store.engine import upgrade as run_upgrade
+    from allegiance.store.database import Database, current_revision, ensure_schema
+    from allegiance.store.schema import StoreError
 
     try:
-        engine = make_engine(db)
-        before = current_revision(engine)
-        run_upgrade(engine)
-        after = current_revision(engine)
+        database = Database(db)
+        before = current_revision(database)
+        ensure_schema(database)
+        after = current_revision(database)
     except StoreError as exc:
         fail(str(exc))
-    console.print(f"{describe(engine)}: schema revision {before or '(empty)'} → {after}"
-                  if before != after else f"{describe(engine)}: schema revision {after} "
+    console.print(f"{database.where}: schema revision {before or '(empty)'} → {after}"
+                  if before != after else f"{database.where}: schema revision {after} "
                   "(up to date)")
 
 
 @db_app.command("current")
 def current_command(db: DbOpt = None) -> None:
     """Print the results store's schema revision."""
-    from allegiance.store.engine import StoreError, current_revision, describe, make_engine
-    from allegiance.store.tables import HEAD_REVISION
+    from allegiance.store.database import Database, current_revision
+    from allegiance.store.schema import HEAD_REVISION, KNOWN_REVISIONS, StoreError
 
     try:
-        engine = make_engine(db)
-        revision = current_revision(engine)
+        database = Database(db)
+        revision = current_revision(database)
     except StoreError as exc:
         fail(str(exc))
-    state = ("up to date" if revision == HEAD_REVISION else
-             f"this Allegiance's is {HEAD_REVISION}: run `allegiance db upgrade`")
-    console.print(f"{describe(engine)}: schema revision {revision or '(empty)'} ({state})")
+    if revision == HEAD_REVISION:
+        state = "up to date"
+    elif revision is not None and revision not in KNOWN_REVISIONS:
+        state = f"newer than this Allegiance's {HEAD_REVISION}: upgrade Allegiance"
+    else:
+        state = f"this Allegiance's is {HEAD_REVISION}: run `allegiance db upgrade`"
+    console.print(f"{database.where}: schema revision {revision or '(empty)'} ({state})")
     sys.stdout.flush()
 
 

@@ -1,51 +1,24 @@
-"""Connecting to the results store: the database URL, the engine, the schema migrations.
+"""The SQLAlchemy engine the migrations run on (the store's own queries go through
+:mod:`allegiance.store.database`, without SQLAlchemy).
 
-The URL comes from ``--db URL``, else ``ALLEGIANCE_DATABASE_URL``, else an SQLite file in the
-user's data folder (platformdirs). A plain path is taken as an SQLite file. SQLite runs in WAL
-mode with a busy timeout, and every write transaction starts with ``BEGIN IMMEDIATE`` so that
-several processes writing at once wait for each other instead of failing with "database is
-locked". The schema is created or upgraded on first use by the Alembic migrations shipped in the
-package (``allegiance db upgrade`` does the same on request).
+SQLite gets the store's settings (WAL, busy timeout) and its write transactions take the lock at
+once (``BEGIN IMMEDIATE``), so that processes starting together on a new file migrate one after
+the other; on PostgreSQL an advisory lock does the same.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from allegiance.store.tables import HEAD_REVISION
+from allegiance.store.database import reason, resolve_url
+from allegiance.store.schema import BUSY_TIMEOUT_MS, StoreError
 
-ENV_VAR = "ALLEGIANCE_DATABASE_URL"
 MIGRATIONS = Path(__file__).with_name("migrations")
-#: how long an SQLite writer waits for another one (milliseconds)
-BUSY_TIMEOUT_MS = 30_000
-#: tables the migrations create (a database holding other tables is someone else's)
-OUR_TABLES = {"scenario_versions", "runs", "users", "api_tokens", "web_sessions",
-              "alembic_version"}
-
-
-class StoreError(Exception):
-    """A store that cannot be used: unreachable, corrupt, foreign or from a newer version."""
-
-
-def default_url() -> str:
-    """``sqlite:///<user data folder>/allegiance.db``."""
-    from platformdirs import user_data_dir
-
-    return f"sqlite:///{Path(user_data_dir('allegiance', appauthor=False)) / 'allegiance.db'}"
-
-
-def resolve_url(url: str | None = None) -> str:
-    """The database URL to use: ``url``, else the environment variable, else the default."""
-    url = url or os.environ.get(ENV_VAR) or default_url()
-    if "://" not in url:  # a plain path: an SQLite file
-        url = f"sqlite:///{Path(url).expanduser().resolve()}"
-    return url
 
 
 def describe(engine: Engine) -> str:
@@ -56,7 +29,7 @@ def describe(engine: Engine) -> str:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (see :func:`resolve_url`), SQLite set up for concurrent writers."""
+    """A SQLAlchemy engine for ``url`` (see :func:`~allegiance.store.database.resolve_url`)."""
     url = resolve_url(url)
     try:
         parsed = make_url(url)
@@ -64,18 +37,12 @@ def make_engine(url: str | None = None) -> Engine:
         raise StoreError(f"{url}: not a database URL (write sqlite:///FILE or "
                          "postgresql+psycopg://USER@HOST/DB)") from None
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            folder = Path(database).expanduser().parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"{database}: cannot create its folder ({exc.strerror})"
-                                 ) from None
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         return create_engine(parsed, pool_pre_ping=True)
     except Exception as exc:  # unknown dialect, missing driver
@@ -103,35 +70,6 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(write=True)
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The schema revision of the database (None: empty database); StoreError when the
-    database is corrupt or foreign."""
-    where = describe(engine)
-    try:
-        with engine.connect() as connection:
-            try:
-                row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
-                return None if row is None else str(row[0])
-            except (OperationalError, DBAPIError):
-                connection.rollback()
-            tables = set(inspect(connection).get_table_names())
-    except DBAPIError as exc:
-        raise StoreError(f"{where}: cannot open the results store: {_reason(exc)}") from None
-    if not tables:
-        return None
-    foreign = sorted(tables - OUR_TABLES)
-    raise StoreError(f"{where}: not an Allegiance results store (it holds other tables: "
-                     f"{', '.join(foreign or sorted(tables))}); give another database with "
-                     f"--db or {ENV_VAR}")
-
-
-def _reason(exc: DBAPIError) -> str:
-    message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    if "file is not a database" in message or "malformed" in message:
-        return f"the file is corrupt or not an SQLite database ({message})"
-    return message
-
-
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the migrations up to ``revision`` in one transaction (PostgreSQL: under an advisory
     lock, so that processes starting together migrate once)."""
@@ -148,21 +86,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except DBAPIError as exc:
-        raise StoreError(f"{where}: cannot upgrade the results store: {_reason(exc)}") from None
+        raise StoreError(f"{where}: cannot upgrade the results store: "
+                         f"{reason(exc.orig or exc)}") from None
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create or upgrade the schema when it is not at :data:`HEAD_REVISION`."""
-    revision = current_revision(engine)
-    if revision == HEAD_REVISION:
-        return
-    known = {path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("0*.py")}
-    if revision is not None and revision not in known:
-        raise StoreError(f"{describe(engine)}: the results store is at schema revision "
-                         f"{revision}, which this Allegiance does not know (newest known: "
-                         f"{HEAD_REVISION}); upgrade Allegiance")
-    upgrade(engine)
-
-
-__all__ = ["ENV_VAR", "StoreError", "current_revision", "default_url", "describe",
-           "ensure_schema", "make_engine", "resolve_url", "upgrade", "writer"]
+__all__ = ["MIGRATIONS", "describe", "make_engine", "upgrade", "writer"]

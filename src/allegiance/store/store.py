@@ -10,6 +10,7 @@ is shown as ``interrupted`` once its process is gone.
 >>> run_id = store.create_run("forecast", scenario_hash=version.content_hash, model="mean",
 ...                           params={}, seed=None, as_of=None, variant=None)
 >>> store.finish_run(run_id, {"outcome": {"standards-date": 5.0}})
+True
 >>> store.get_run(run_id).status
 'done'
 """
@@ -21,12 +22,14 @@ import os
 import socket
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-
 from allegiance.store.accounts import Accounts
-from allegiance.store.engine import describe, ensure_schema, make_engine, writer
+from allegiance.store.database import (
+    Database,
+    database_errors,
+    ensure_schema,
+    json_value,
+    time_value,
+)
 from allegiance.store.records import (
     RunRecord,
     ScenarioVersion,
@@ -36,17 +39,16 @@ from allegiance.store.records import (
     parse_scenario,
     utcnow,
 )
-from allegiance.store.tables import RUN_KINDS, RUN_STATUSES, RunRow, ScenarioVersionRow
+from allegiance.store.schema import RUN_KINDS, RUN_STATUSES
 from allegiance.version import __version__
 
-_VERSION_COLUMNS = (ScenarioVersionRow.content_hash, ScenarioVersionRow.scenario_id,
-                    ScenarioVersionRow.title, ScenarioVersionRow.kind, ScenarioVersionRow.format,
-                    ScenarioVersionRow.source_name, ScenarioVersionRow.document,
-                    ScenarioVersionRow.saved_by, ScenarioVersionRow.saved_at)
-_RUN_COLUMNS = tuple(getattr(RunRow, name) for name in (
-    "id", "kind", "scenario_hash", "scenario_id", "model", "params", "options", "parameters",
-    "seed", "as_of", "variant", "allegiance_version", "status", "created_at", "started_at",
-    "finished_at", "error", "label", "note", "progress", "pid", "host", "owner"))
+_VERSION_COLUMNS = ("content_hash, scenario_id, title, kind, format, source_name, document, "
+                    "saved_by, saved_at")
+_RUN_FIELDS = ("id", "kind", "scenario_hash", "scenario_id", "model", "params", "options",
+               "parameters", "seed", "as_of", "variant", "allegiance_version", "status",
+               "created_at", "started_at", "finished_at", "error", "label", "note", "progress",
+               "pid", "host", "owner")
+_RUN_COLUMNS = ", ".join(_RUN_FIELDS)
 HOST = socket.gethostname()
 _ACTIVE = ("queued", "running")
 
@@ -54,21 +56,34 @@ _ACTIVE = ("queued", "running")
 def open_store(url: str | None = None) -> Store:
     """The store at ``url`` (default: ``ALLEGIANCE_DATABASE_URL``, else an SQLite file in the
     user's data folder), its schema created or upgraded on first use."""
-    return Store(make_engine(url))
+    return Store(Database(url))
+
+
+def _version(row: dict[str, Any]) -> ScenarioVersion:
+    return ScenarioVersion(**{**row, "saved_at": time_value(row["saved_at"])})
+
+
+def _record(row: dict[str, Any], result: dict[str, Any] | None = None) -> RunRecord:
+    data = {key: row[key] for key in _RUN_FIELDS}
+    for key in ("params", "options", "parameters"):
+        data[key] = json_value(data[key])
+    for key in ("created_at", "started_at", "finished_at"):
+        data[key] = time_value(data[key])
+    data["seed"] = None if data["seed"] is None else int(data["seed"])
+    return RunRecord(**data, result=result)
 
 
 class Store(Accounts):
     """Scenario versions, runs, users and tokens (see docs/store.md)."""
 
-    def __init__(self, engine: Engine, migrate: bool = True) -> None:
-        self.engine = engine
-        self._writer = writer(engine)
-        self.where = describe(engine)
+    def __init__(self, database: Database, migrate: bool = True) -> None:
+        self.database = database
+        self.where = database.where
         if migrate:
-            ensure_schema(engine)
+            ensure_schema(database)
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.database.close()
 
     # ------------------------------------------------------------------ scenarios
     def save_scenario(self, document: str, *, fmt: str = "yaml", saved_by: str | None = None,
@@ -79,8 +94,10 @@ class Store(Accounts):
         source_name = source_name or f"scenario.{'yaml' if fmt == 'yaml' else fmt}"
         check_size(document, source_name)
         scenario = parse_scenario(document, fmt, source_name)
-        return self._save_version(scenario.content_hash(), scenario.id, scenario.title,
-                                  "scenario", fmt, source_name, document, saved_by)
+        return self._save_version(dict(
+            content_hash=scenario.content_hash(), scenario_id=scenario.id,
+            title=scenario.title, kind="scenario", format=fmt, source_name=source_name,
+            document=document, saved_by=saved_by))
 
     def save_dataset(self, document: str, *, name: str, fmt: str = "deu",
                      saved_by: str | None = None) -> ScenarioVersion:
@@ -90,79 +107,70 @@ class Store(Accounts):
         check_size(document, name)
         scenarios = read_dataset_text(document, name)  # validates
         digest = "sha256:" + hashlib.sha256(document.encode("utf-8")).hexdigest()
-        return self._save_version(digest, f"dataset:{name}",
-                                  f"{name} ({len(scenarios)} issues)", "dataset", fmt, name,
-                                  document, saved_by)
+        return self._save_version(dict(
+            content_hash=digest, scenario_id=f"dataset:{name}",
+            title=f"{name} ({len(scenarios)} issues)", kind="dataset", format=fmt,
+            source_name=name, document=document, saved_by=saved_by))
 
-    def _save_version(self, content_hash, scenario_id, title, kind, fmt, source_name, document,
-                      saved_by) -> ScenarioVersion:
+    def _save_version(self, row: dict[str, Any]) -> ScenarioVersion:
         try:
-            return self._insert_version(content_hash, scenario_id, title, kind, fmt,
-                                        source_name, document, saved_by)
-        except IntegrityError:  # another process saved the same version a moment ago
-            return self._insert_version(content_hash, scenario_id, title, kind, fmt,
-                                        source_name, document, saved_by)
+            return self._insert_version(row)
+        except database_errors():  # another process saved the same version a moment ago
+            return self._insert_version(row)
 
-    def _insert_version(self, content_hash, scenario_id, title, kind, fmt, source_name,
-                        document, saved_by) -> ScenarioVersion:
-        with self._writer.begin() as connection:
-            found = connection.execute(select(*_VERSION_COLUMNS).where(
-                ScenarioVersionRow.content_hash == content_hash)).first()
+    def _insert_version(self, row: dict[str, Any]) -> ScenarioVersion:
+        with self.database.write() as tx:
+            found = tx.row(f"SELECT {_VERSION_COLUMNS} FROM scenario_versions "
+                           "WHERE content_hash = :content_hash", row)
             if found is not None:
-                connection.execute(update(ScenarioVersionRow).where(
-                    ScenarioVersionRow.content_hash == content_hash).values(deleted_at=None))
-                return ScenarioVersion(*found)
-            row = dict(content_hash=content_hash, scenario_id=scenario_id, title=title,
-                       kind=kind, format=fmt, source_name=source_name, document=document,
-                       saved_by=saved_by, saved_at=utcnow())
-            connection.execute(insert(ScenarioVersionRow).values(**row))
+                tx.execute("UPDATE scenario_versions SET deleted_at = NULL "
+                           "WHERE content_hash = :content_hash", row)
+                return _version(found)
+            row = {**row, "saved_at": utcnow()}
+            tx.execute(f"INSERT INTO scenario_versions ({_VERSION_COLUMNS}) VALUES "
+                       "(:content_hash, :scenario_id, :title, :kind, :format, :source_name, "
+                       ":document, :saved_by, :saved_at)", row)
         return ScenarioVersion(**row)
 
     def get_scenario_version(self, content_hash: str) -> ScenarioVersion | None:
-        with self.engine.connect() as connection:
-            found = connection.execute(select(*_VERSION_COLUMNS).where(
-                ScenarioVersionRow.content_hash == content_hash)).first()
-        return None if found is None else ScenarioVersion(*found)
+        with self.database.read() as tx:
+            found = tx.row(f"SELECT {_VERSION_COLUMNS} FROM scenario_versions "
+                           "WHERE content_hash = :h", {"h": content_hash})
+        return None if found is None else _version(found)
 
     def scenario_versions(self, scenario_id: str) -> list[ScenarioVersion]:
         """Every version of ``scenario_id``, newest first."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(*_VERSION_COLUMNS).where(
-                ScenarioVersionRow.scenario_id == scenario_id,
-                ScenarioVersionRow.deleted_at.is_(None)).order_by(
-                ScenarioVersionRow.saved_at.desc())).all()
-        return [ScenarioVersion(*row) for row in rows]
+        with self.database.read() as tx:
+            rows = tx.rows(f"SELECT {_VERSION_COLUMNS} FROM scenario_versions "
+                           "WHERE scenario_id = :s AND deleted_at IS NULL "
+                           "ORDER BY saved_at DESC", {"s": scenario_id})
+        return [_version(row) for row in rows]
 
     def list_scenarios(self) -> list[ScenarioVersion]:
         """The newest version of every stored scenario (not data sets), by scenario id."""
-        newest = (select(ScenarioVersionRow.scenario_id,
-                         func.max(ScenarioVersionRow.saved_at).label("saved_at"))
-                  .where(ScenarioVersionRow.kind == "scenario",
-                         ScenarioVersionRow.deleted_at.is_(None))
-                  .group_by(ScenarioVersionRow.scenario_id).subquery())
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(*_VERSION_COLUMNS).join(
-                newest, (ScenarioVersionRow.scenario_id == newest.c.scenario_id)
-                & (ScenarioVersionRow.saved_at == newest.c.saved_at)).where(
-                ScenarioVersionRow.kind == "scenario", ScenarioVersionRow.deleted_at.is_(None)
-            ).order_by(ScenarioVersionRow.scenario_id)).all()
+        columns = ", ".join(f"v.{c.strip()}" for c in _VERSION_COLUMNS.split(","))
+        with self.database.read() as tx:
+            rows = tx.rows(
+                f"SELECT {columns} FROM scenario_versions v JOIN ("
+                "SELECT scenario_id, MAX(saved_at) AS newest FROM scenario_versions "
+                "WHERE kind = 'scenario' AND deleted_at IS NULL GROUP BY scenario_id) n "
+                "ON v.scenario_id = n.scenario_id AND v.saved_at = n.newest "
+                "WHERE v.kind = 'scenario' AND v.deleted_at IS NULL ORDER BY v.scenario_id")
         seen: dict[str, ScenarioVersion] = {}
         for row in rows:  # two versions saved in the same instant: either one
-            seen.setdefault(row.scenario_id, ScenarioVersion(*row))
+            seen.setdefault(row["scenario_id"], _version(row))
         return list(seen.values())
 
     def delete_scenario(self, scenario_id: str) -> int:
         """Delete the versions of ``scenario_id``; versions that runs refer to are hidden instead
         (the runs stay reproducible). Returns how many versions went."""
-        with self._writer.begin() as connection:
-            used = select(RunRow.scenario_hash).where(RunRow.scenario_id == scenario_id)
-            hidden = connection.execute(update(ScenarioVersionRow).where(
-                ScenarioVersionRow.scenario_id == scenario_id,
-                ScenarioVersionRow.content_hash.in_(used),
-                ScenarioVersionRow.deleted_at.is_(None)).values(deleted_at=utcnow())).rowcount
-            gone = connection.execute(delete(ScenarioVersionRow).where(
-                ScenarioVersionRow.scenario_id == scenario_id,
-                ScenarioVersionRow.content_hash.not_in(used))).rowcount
+        used = "SELECT scenario_hash FROM runs WHERE scenario_id = :s"
+        with self.database.write() as tx:
+            hidden = tx.count("UPDATE scenario_versions SET deleted_at = :now "
+                              f"WHERE scenario_id = :s AND content_hash IN ({used}) "
+                              "AND deleted_at IS NULL", {"s": scenario_id, "now": utcnow()})
+            gone = tx.count("DELETE FROM scenario_versions WHERE scenario_id = :s "
+                            f"AND content_hash NOT IN ({used})", {"s": scenario_id})
         return hidden + gone
 
     # ------------------------------------------------------------------ runs
@@ -174,24 +182,27 @@ class Store(Accounts):
         """A new run row (``running``, owned by this process, or ``queued``); its id."""
         if kind not in RUN_KINDS:
             raise ValueError(f"unknown run kind {kind!r} (known: {', '.join(RUN_KINDS)})")
-        if status not in ("queued", "running"):
+        if status not in _ACTIVE:
             raise ValueError(f"a new run is queued or running, not {status!r}")
         now = utcnow()
-        with self._writer.begin() as connection:
-            found = connection.execute(select(ScenarioVersionRow.scenario_id).where(
-                ScenarioVersionRow.content_hash == scenario_hash)).first()
+        running = status == "running"
+        values = dict(
+            kind=kind, scenario_hash=scenario_hash, model=model, params=dict(params or {}),
+            options=dict(options or {}), seed=None if seed is None else str(int(seed)),
+            as_of=as_of, variant=variant, allegiance_version=__version__, status=status,
+            created_at=now, started_at=now if running else None, label=label, note=note,
+            progress=0.0, pid=os.getpid() if running else None, host=HOST if running else None,
+            owner=owner)
+        with self.database.write() as tx:
+            found = tx.row("SELECT scenario_id FROM scenario_versions WHERE content_hash = :h",
+                           {"h": scenario_hash})
             if found is None:
                 raise KeyError(f"no stored scenario version {scenario_hash} (save it first)")
-            values = dict(
-                kind=kind, scenario_hash=scenario_hash, scenario_id=found[0], model=model,
-                params=dict(params or {}), options=dict(options or {}),
-                seed=None if seed is None else str(int(seed)), as_of=as_of, variant=variant,
-                allegiance_version=__version__, status=status, created_at=now, label=label,
-                note=note, owner=owner, progress=0.0)
-            if status == "running":
-                values.update(started_at=now, pid=os.getpid(), host=HOST)
-            return int(connection.execute(insert(RunRow).values(**values)
-                                          .returning(RunRow.id)).scalar_one())
+            values["scenario_id"] = found["scenario_id"]
+            names = ", ".join(values)
+            row = tx.row(f"INSERT INTO runs ({names}) VALUES "
+                         f"({', '.join(':' + name for name in values)}) RETURNING id", values)
+        return int(row["id"])
 
     def start_run(self, run_id: int) -> bool:
         """A queued run is taken by this process: ``running`` with this pid and host. False
@@ -214,16 +225,17 @@ class Store(Accounts):
         model = result.get("model")
         if isinstance(model, dict) and isinstance(model.get("parameters"), dict):
             values["parameters"] = model["parameters"]
-        with self._writer.begin() as connection:
-            found = connection.execute(select(RunRow.seed, RunRow.status).where(
-                RunRow.id == run_id)).first()
+        with self.database.write() as tx:
+            found = tx.row("SELECT seed, status FROM runs WHERE id = :id", {"id": run_id})
             if found is None:
                 raise KeyError(f"no run {run_id}")
-            if found.status not in _ACTIVE:
+            if found["status"] not in _ACTIVE:
                 return False
-            if found.seed is None and isinstance(result.get("seed"), int):
+            if found["seed"] is None and isinstance(result.get("seed"), int):
                 values["seed"] = str(result["seed"])
-            connection.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+            assignments = ", ".join(f"{name} = :{name}" for name in values)
+            tx.execute(f"UPDATE runs SET {assignments} WHERE id = :id",
+                       {**values, "id": run_id})
         return True
 
     def fail_run(self, run_id: int, error: str) -> bool:
@@ -240,29 +252,30 @@ class Store(Accounts):
 
     def _set(self, run_id: int, statuses: tuple[str, ...] | None, **values: Any) -> bool:
         """Update run ``run_id`` if its status is one of ``statuses``; KeyError: no such run."""
-        with self._writer.begin() as connection:
-            query = update(RunRow).where(RunRow.id == run_id)
-            if statuses is not None:
-                query = query.where(RunRow.status.in_(statuses))
-            if connection.execute(query.values(**values)).rowcount:
+        assignments = ", ".join(f"{name} = :{name}" for name in values)
+        query = f"UPDATE runs SET {assignments} WHERE id = :id"
+        params = {**values, "id": run_id}
+        if statuses is not None:
+            query += f" AND status IN ({', '.join(repr(s) for s in statuses)})"
+        with self.database.write() as tx:
+            if tx.count(query, params):
                 return True
-            if connection.execute(select(RunRow.id).where(RunRow.id == run_id)).first() is None:
+            if tx.row("SELECT id FROM runs WHERE id = :id", {"id": run_id}) is None:
                 raise KeyError(f"no run {run_id}")
             return False
 
     def get_run(self, run_id: int, result: bool = True) -> RunRecord | None:
         """The run with its result document (None: no such run)."""
         self.reap_interrupted()
-        columns = _RUN_COLUMNS + ((RunRow.result, RunRow.result_encoding, RunRow.result_sha256)
-                                  if result else ())
-        with self.engine.connect() as connection:
-            row = connection.execute(select(*columns).where(RunRow.id == run_id)).first()
+        columns = _RUN_COLUMNS + (", result, result_encoding, result_sha256" if result else "")
+        with self.database.read() as tx:
+            row = tx.row(f"SELECT {columns} FROM runs WHERE id = :id", {"id": run_id})
         if row is None:
             return None
         document = None
-        if result and row.result is not None:
-            document = decode_result(row.result, row.result_encoding, row.result_sha256,
-                                     f"{self.where}: run {run_id}")
+        if result and row["result"] is not None:
+            document = decode_result(row["result"], row["result_encoding"],
+                                     row["result_sha256"], f"{self.where}: run {run_id}")
         return _record(row, document)
 
     def list_runs(self, scenario: str | None = None, kind: str | None = None,
@@ -271,49 +284,47 @@ class Store(Accounts):
         """Runs newest first (without their results), filtered by scenario id (or content
         hash), kind, status and owner."""
         self.reap_interrupted()
-        query = select(*_RUN_COLUMNS).where(*self._filters(scenario, kind, status, owner))
-        query = query.order_by(RunRow.id.desc()).limit(limit).offset(offset)
-        with self.engine.connect() as connection:
-            return [_record(row) for row in connection.execute(query)]
+        where, params = self._filters(scenario, kind, status, owner)
+        with self.database.read() as tx:
+            rows = tx.rows(f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY id DESC "
+                           "LIMIT :limit OFFSET :offset",
+                           {**params, "limit": int(limit), "offset": int(offset)})
+        return [_record(row) for row in rows]
 
     def count_runs(self, scenario: str | None = None, kind: str | None = None,
                    status: str | None = None, owner: str | None = None) -> int:
-        query = select(func.count()).select_from(RunRow).where(
-            *self._filters(scenario, kind, status, owner))
-        with self.engine.connect() as connection:
-            return int(connection.execute(query).scalar_one())
+        where, params = self._filters(scenario, kind, status, owner)
+        with self.database.read() as tx:
+            return int(tx.row(f"SELECT COUNT(*) AS n FROM runs{where}", params)["n"])
 
     @staticmethod
-    def _filters(scenario, kind, status, owner) -> list:
+    def _filters(scenario, kind, status, owner) -> tuple[str, dict[str, Any]]:
         if kind is not None and kind not in RUN_KINDS:
             raise ValueError(f"unknown run kind {kind!r} (known: {', '.join(RUN_KINDS)})")
         if status is not None and status not in RUN_STATUSES:
             raise ValueError(f"unknown status {status!r} (known: {', '.join(RUN_STATUSES)})")
-        filters = []
+        params: dict[str, Any] = {}
         if scenario is not None:
-            filters.append(RunRow.scenario_hash == scenario if scenario.startswith("sha256:")
-                           else RunRow.scenario_id == scenario)
-        for column, value in ((RunRow.kind, kind), (RunRow.status, status),
-                              (RunRow.owner, owner)):
+            column = "scenario_hash" if scenario.startswith("sha256:") else "scenario_id"
+            params[column] = scenario
+        for column, value in (("kind", kind), ("status", status), ("owner", owner)):
             if value is not None:
-                filters.append(column == value)
-        return filters
+                params[column] = value
+        where = " AND ".join(f"{column} = :{column}" for column in params)
+        return (f" WHERE {where}" if where else ""), params
 
     def delete_run(self, run_id: int) -> bool:
-        with self._writer.begin() as connection:
-            return connection.execute(delete(RunRow).where(RunRow.id == run_id)).rowcount > 0
+        with self.database.write() as tx:
+            return tx.count("DELETE FROM runs WHERE id = :id", {"id": run_id}) > 0
 
     def reap_interrupted(self) -> list[int]:
         """Mark ``interrupted`` the running runs of this host whose process is gone."""
-        with self.engine.connect() as connection:
-            running = connection.execute(select(RunRow.id, RunRow.pid).where(
-                RunRow.status == "running", RunRow.host == HOST)).all()
-        dead = [run_id for run_id, pid in running if pid is not None and not _alive(pid)]
-        if dead:
-            with self._writer.begin() as connection:
-                connection.execute(update(RunRow).where(
-                    RunRow.id.in_(dead), RunRow.status == "running").values(
-                    status="interrupted", finished_at=utcnow()))
+        with self.database.read() as tx:
+            running = tx.rows("SELECT id, pid FROM runs WHERE status = 'running' "
+                              "AND host = :host", {"host": HOST})
+        dead = [r["id"] for r in running if r["pid"] is not None and not _alive(r["pid"])]
+        for run_id in dead:
+            self._set(run_id, ("running",), status="interrupted", finished_at=utcnow())
         return dead
 
 
@@ -332,12 +343,6 @@ def _alive(pid: int) -> bool:
             return handle.read().rpartition(")")[2].split()[0] != "Z"
     except OSError:
         return True
-
-
-def _record(row, result: dict[str, Any] | None = None) -> RunRecord:
-    data = {key: value for key, value in row._mapping.items() if not key.startswith("result")}
-    data["seed"] = None if data["seed"] is None else int(data["seed"])
-    return RunRecord(**data, result=result)
 
 
 def builtin_path(name: str) -> str:

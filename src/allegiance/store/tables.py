@@ -23,13 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-#: the Alembic revision these models describe (``allegiance db current`` prints it)
-HEAD_REVISION = "0002"
+from allegiance.store.schema import HEAD_REVISION, ROLES, RUN_KINDS, RUN_STATUSES
 
-RUN_KINDS = ("forecast", "montecarlo", "coalitions", "sensitivity", "timeline", "backtest",
-             "power")
-RUN_STATUSES = ("queued", "running", "done", "failed", "interrupted")
-ROLES = ("viewer", "analyst", "admin")
+__all__ = ["Base", "HEAD_REVISION", "ROLES", "RUN_KINDS", "RUN_STATUSES", "ApiTokenRow",
+           "RunRow", "ScenarioVersionRow", "UserRow", "WebSessionRow"]
 
 
 class UTCDateTime(TypeDecorator):
