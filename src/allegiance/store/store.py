@@ -4,8 +4,9 @@ Every method is one short transaction. A run is written ``running`` (or ``queued
 finished in the same row, so a process killed mid-run leaves the database consistent; such a run
 is shown as ``interrupted`` once its process is gone.
 
+>>> import tempfile
 >>> from allegiance.store import open_store
->>> store = open_store("sqlite://")  # an in-memory database
+>>> store = open_store(tempfile.mkdtemp() + "/store.db")  # a path: an SQLite file
 >>> version = store.save_scenario(open(builtin_path("eu-emissions-1994")).read())
 >>> run_id = store.create_run("forecast", scenario_hash=version.content_hash, model="mean",
 ...                           params={}, seed=None, as_of=None, variant=None)
