@@ -8,9 +8,9 @@ delete scenarios. A run's ``result`` is exactly what the CLI's ``--format json``
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -19,9 +19,18 @@ from allegiance.io.yaml_format import parse_yaml, scenario_from_data
 from allegiance.scenario.model import Scenario, ScenarioInvalid
 from allegiance.web import library
 from allegiance.web.context import User, api_user, context, requires
-from allegiance.web.runs import KINDS, STATUSES, RunInputs, cancel_or_delete, run_view, start_run
+from allegiance.web.runs import (
+    KINDS,
+    MAX_ID,
+    STATUSES,
+    RunInputs,
+    cancel_or_delete,
+    run_view,
+    start_run,
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
+RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="The run's id")]
 ERRORS = {401: {"description": "Not signed in"}, 403: {"description": "Not allowed"},
           404: {"description": "No such thing"}}
 
@@ -55,7 +64,7 @@ class RunRequest(BaseModel):
     scenario: str = Field("syria-2014", description="Scenario id, content hash or built-in")
     model: str = "mean"
     kind: Literal[KINDS] = "forecast"  # type: ignore[valid-type]
-    seed: int | None = None
+    seed: int | None = Field(None, ge=0, strict=True)
     params: dict[str, Any] = Field(default_factory=dict, description="Model parameters")
     options: dict[str, Any] = Field(default_factory=dict,
                                     description="The analysis' own settings (runs, quota, ...)")
@@ -208,7 +217,8 @@ def list_runs(request: Request, user: User = Depends(api_user),
               kind: Literal[KINDS] | None = None,  # type: ignore[valid-type]
               status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
               owner: str | None = None,
-              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+              limit: int = Query(100, ge=1, le=1000),
+              offset: int = Query(0, ge=0, le=MAX_ID)):
     """Runs, newest first (without their results)."""
     rows = context(request).store.list_runs(scenario=scenario, kind=kind, status=status,
                                             owner=owner, limit=limit, offset=offset)
@@ -223,13 +233,13 @@ def _get(request: Request, run_id: int) -> Any:
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, responses=ERRORS)
-def get_run(run_id: int, request: Request, user: User = Depends(api_user)):
+def get_run(run_id: RunId, request: Request, user: User = Depends(api_user)):
     """A run: status (queued, running, done, failed, interrupted), progress, result."""
     return run_view(_get(request, run_id))
 
 
 @router.delete("/runs/{run_id}", response_model=RunDeleted, responses=ERRORS)
-def delete_run(run_id: int, request: Request, user: User = Depends(requires("analyst"))):
+def delete_run(run_id: RunId, request: Request, user: User = Depends(requires("analyst"))):
     """Cancel a queued or running run; delete a finished one (its owner or an admin)."""
     row = _get(request, run_id)
     return {"id": run_id, "status": cancel_or_delete(context(request), user, row)}

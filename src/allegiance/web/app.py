@@ -98,6 +98,16 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
+def _methods(app: FastAPI, path: str) -> list[str]:
+    from fastapi.routing import APIRoute
+
+    found: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            found |= set(route.methods)
+    return sorted(found)
+
+
 def create_app(web: WebContext) -> FastAPI:
     """The web app on ``web``'s store and job pool."""
     app = FastAPI(title="Allegiance", version=__version__, docs_url=None, redoc_url=None,
@@ -112,6 +122,8 @@ def create_app(web: WebContext) -> FastAPI:
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
+        if response.status_code == 405:  # Allow: every method of every route on this path
+            response.headers["Allow"] = ", ".join(_methods(app, request.url.path))
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if not request.url.path.startswith("/static/"):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from allegiance.web.auth import (
     SESSION_COOKIE,
@@ -23,6 +24,8 @@ from allegiance.web.auth import (
 )
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+#: declares the Bearer scheme in the OpenAPI document (the check itself is api_user's)
+BEARER = HTTPBearer(auto_error=False, description="A token from `allegiance users token NAME`")
 
 
 @dataclass
@@ -107,7 +110,8 @@ def token_user(request: Request) -> User | None:
     return User(name=_field(row, "name"), role=_field(row, "role"), csrf=None, session=None)
 
 
-def api_user(request: Request) -> User:
+def api_user(request: Request,
+             _credentials: HTTPAuthorizationCredentials | None = Depends(BEARER)) -> User:
     """The API's caller: a Bearer token, else a session cookie (then unsafe methods need the
     session's CSRF token in ``X-CSRF-Token``)."""
     if request.headers.get("authorization"):

@@ -8,18 +8,20 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from allegiance.web import library
 from allegiance.web.context import User, check_form_csrf, context, page_user, requires
 from allegiance.web.pages import render
 from allegiance.web.results import comparison, headline, reference_lines
-from allegiance.web.runs import ACTIVE, KINDS, RunInputs, run_view, start_run
+from allegiance.web.runs import ACTIVE, KINDS, MAX_ID, RunInputs, run_view, start_run
 
 router = APIRouter(include_in_schema=False)
+RunId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
 analyst_page = requires("analyst", page_user)
 
 #: the settings of each kind of analysis the run form offers: (name, type, default, help)
@@ -146,7 +148,7 @@ def _run(request: Request, run_id: int) -> dict[str, Any]:
 
 @router.get("/runs")
 def runs_page(request: Request, user: User = Depends(page_user), scenario: str | None = None,
-              kind: str | None = None, page: int = 0) -> Response:
+              kind: str | None = None, page: int = Query(0, ge=0, le=10**6)) -> Response:
     if kind is not None and kind not in KINDS:
         raise HTTPException(422, f"unknown kind {kind!r}")
     rows = context(request).store.list_runs(scenario=scenario or None, kind=kind or None,
@@ -156,12 +158,12 @@ def runs_page(request: Request, user: User = Depends(page_user), scenario: str |
 
 
 @router.get("/runs/{run_id}")
-def run_page(run_id: int, request: Request, user: User = Depends(page_user),
-             with_: int | None = None) -> Response:
+def run_page(run_id: RunId, request: Request, user: User = Depends(page_user),
+             ) -> Response:
     run = _run(request, run_id)
     companion_id = request.query_params.get("with")
     companion = _run(request, int(companion_id)) if companion_id and \
-        companion_id.isdigit() else None
+        companion_id.isdigit() and int(companion_id) <= MAX_ID else None
     store = context(request).store
     others = [run_view(r, result=False) for r in store.list_runs(
         scenario=run["scenario_id"], status="done", limit=30) if r.id != run_id]
@@ -186,7 +188,7 @@ def _rerun_inputs(run: dict[str, Any], scenario: str | None = None) -> RunInputs
 
 
 @router.post("/runs/{run_id}/rerun")
-async def rerun(run_id: int, request: Request, user: User = Depends(analyst_page)) -> Response:
+async def rerun(run_id: RunId, request: Request, user: User = Depends(analyst_page)) -> Response:
     form = await check_form_csrf(request, user)
     run = _run(request, run_id)
     version = str(form.get("version") or "") or None
@@ -197,7 +199,7 @@ async def rerun(run_id: int, request: Request, user: User = Depends(analyst_page
 
 
 @router.post("/runs/{run_id}/delete")
-async def delete_run(run_id: int, request: Request,
+async def delete_run(run_id: RunId, request: Request,
                      user: User = Depends(analyst_page)) -> Response:
     from allegiance.web.runs import cancel_or_delete
 
@@ -211,7 +213,8 @@ async def delete_run(run_id: int, request: Request,
 
 
 @router.get("/compare")
-def compare_page(request: Request, a: int, b: int, user: User = Depends(page_user)) -> Response:
+def compare_page(request: Request, a: QueryId, b: QueryId,
+                 user: User = Depends(page_user)) -> Response:
     first, second = _run(request, a), _run(request, b)
     ready = first["status"] == "done" and second["status"] == "done"
     return render(request, "compare.html", user, a=first, b=second, ready=ready,

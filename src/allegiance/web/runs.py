@@ -19,6 +19,8 @@ from allegiance.web.jobs import TooManyJobs
 #: every analysis the service layer computes (the CLI's commands)
 KINDS = tuple(ANALYSES)
 ACTIVE = ("queued", "running")
+#: the largest run id (a 64-bit signed integer in the database)
+MAX_ID = 2**63 - 1
 STATUSES = ("queued", "running", "done", "failed", "interrupted")
 
 
