@@ -15,6 +15,7 @@ the user's data folder).
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ import typer
 
 from allegiance.cli_common import OutputFormat, console, err_console, fail, write_output
 from allegiance.store.recording import DbOpt, open_cli_store
+from allegiance.store.schema import StoreError
 
 runs_app = typer.Typer(name="runs", help="The stored runs: list, show, export, rerun, diff, "
                        "delete.", no_args_is_help=True, add_completion=False)
@@ -33,6 +35,18 @@ RunArg = Annotated[int, typer.Argument(help="Run id (see `allegiance runs list`)
                                        show_default=False)]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
 EXIT_DIFFERENT = 1
+
+
+def _clear_errors(command):
+    """A store that fails mid-command is a one-line error (exit 2), never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except StoreError as exc:
+            fail(str(exc))
+
+    return wrapper
 
 
 def _record(store, run_id: int, result: bool = True):
@@ -55,6 +69,7 @@ def _when(value) -> str:
 
 
 @runs_app.command("list")
+@_clear_errors
 def list_command(
     scenario: Annotated[str | None, typer.Option(
         "--scenario", help="Only runs of this scenario id (or content hash).")] = None,
@@ -95,6 +110,7 @@ def list_command(
 
 
 @runs_app.command("show")
+@_clear_errors
 def show_command(run_id: RunArg, output_format: FormatOpt = OutputFormat.table,
                  db: DbOpt = None) -> None:
     """Print a stored run's result as the command that computed it would."""
@@ -120,6 +136,7 @@ def show_command(run_id: RunArg, output_format: FormatOpt = OutputFormat.table,
 
 
 @runs_app.command("export")
+@_clear_errors
 def export_command(
     run_id: RunArg,
     output: Annotated[str, typer.Option("--output", "-o", help="The JSON file to write.")],
@@ -141,6 +158,7 @@ def export_command(
 
 
 @runs_app.command("rerun")
+@_clear_errors
 def rerun_command(run_id: RunArg, db: DbOpt = None) -> None:
     """Recompute a run from its stored inputs and seed: "identical" (exit 0), or the first
     values that differ (exit 1)."""
@@ -162,6 +180,7 @@ def rerun_command(run_id: RunArg, db: DbOpt = None) -> None:
 
 
 @runs_app.command("diff")
+@_clear_errors
 def diff_command(first: RunArg, second: RunArg, db: DbOpt = None) -> None:
     """What differs between two runs: scenario estimates, inputs, outcomes."""
     from allegiance.store.compare import diff_runs
@@ -176,6 +195,7 @@ def diff_command(first: RunArg, second: RunArg, db: DbOpt = None) -> None:
 
 
 @runs_app.command("delete")
+@_clear_errors
 def delete_command(run_id: RunArg, db: DbOpt = None) -> None:
     """Delete a stored run."""
     store = open_cli_store(db)
@@ -185,6 +205,7 @@ def delete_command(run_id: RunArg, db: DbOpt = None) -> None:
 
 
 @db_app.command("upgrade")
+@_clear_errors
 def upgrade_command(db: DbOpt = None) -> None:
     """Create the results store or upgrade its schema to this version's."""
     from allegiance.store.database import Database, current_revision, ensure_schema
@@ -203,6 +224,7 @@ def upgrade_command(db: DbOpt = None) -> None:
 
 
 @db_app.command("current")
+@_clear_errors
 def current_command(db: DbOpt = None) -> None:
     """Print the results store's schema revision."""
     from allegiance.store.database import Database, current_revision

@@ -128,18 +128,28 @@ class Database:
 
     @contextlib.contextmanager
     def _transaction(self, write: bool) -> Iterator[Transaction]:
+        """One transaction; a driver error becomes a StoreError naming the database (its
+        ``integrity`` attribute says whether a constraint refused the write)."""
         connection = self._connection()
-        if self.dialect == "postgresql":
-            with connection.transaction():
-                yield Transaction(self, connection)
-            return
-        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
-            yield Transaction(self, connection)
-        except BaseException:
-            connection.rollback()
-            raise
-        connection.commit()
+            if self.dialect == "postgresql":
+                with connection.transaction():
+                    yield Transaction(self, connection)
+                return
+            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield Transaction(self, connection)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        except database_errors() as exc:
+            if self.dialect == "postgresql" and connection.closed:
+                self._local.connection = None  # reconnect next time
+            error = StoreError(f"{self.where}: {reason(exc)}")
+            error.integrity = "integrity" in type(exc).__name__.lower() or \
+                "UNIQUE constraint" in str(exc)
+            raise error from exc
 
     # ------------------------------------------------------------------ values
     def sql(self, text: str) -> str:
@@ -206,20 +216,16 @@ def time_value(value: Any) -> dt.datetime | None:
 def current_revision(database: Database) -> str | None:
     """The schema revision of the database (None: an empty database); StoreError when it is
     corrupt or someone else's."""
-    try:
-        with database.read() as transaction:
-            tables = {row["name"] for row in transaction.rows(
-                "SELECT name FROM sqlite_master WHERE type = 'table'"
-                if database.dialect == "sqlite" else
-                "SELECT table_name AS name FROM information_schema.tables "
-                "WHERE table_schema = current_schema()")}
-            if "alembic_version" in tables:
-                row = transaction.row("SELECT version_num FROM alembic_version")
-                if row is not None:
-                    return str(row["version_num"])
-    except database_errors() as exc:
-        raise StoreError(f"{database.where}: cannot open the results store: {reason(exc)}"
-                         ) from None
+    with database.read() as transaction:
+        tables = {row["name"] for row in transaction.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            if database.dialect == "sqlite" else
+            "SELECT table_name AS name FROM information_schema.tables "
+            "WHERE table_schema = current_schema()")}
+        if "alembic_version" in tables:
+            row = transaction.row("SELECT version_num FROM alembic_version")
+            if row is not None:
+                return str(row["version_num"])
     tables.discard("alembic_version")
     if not tables:
         return None

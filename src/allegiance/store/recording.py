@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import typer
 
 from allegiance.cli_common import err_console
+from allegiance.store.schema import StoreError
 
 SaveOpt = Annotated[bool, typer.Option(
     "--save", help="Store the run in the results store (see `allegiance runs`).")]
@@ -80,7 +81,7 @@ class Recording:
 def open_cli_store(db: str | None):
     """The store for a command; a clear error (exit 2) when it cannot be used."""
     from allegiance.cli_common import fail
-    from allegiance.store import StoreError, open_store
+    from allegiance.store import open_store
 
     try:
         return open_store(db)
@@ -116,6 +117,10 @@ def recording(kind: str, *, save: bool, db: str | None, source: str | None,
             options=options, seed=seed, as_of=as_of, variant=variant, label=label))
     try:
         yield run
+    except StoreError as exc:  # the store failed under the run (disk full, server gone, ...)
+        from allegiance.cli_common import fail
+
+        fail(str(exc))
     except KeyboardInterrupt:
         if run.run_id is not None:
             run.store.mark_interrupted(run.run_id)

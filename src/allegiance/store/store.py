@@ -24,13 +24,7 @@ import socket
 from typing import Any
 
 from allegiance.store.accounts import Accounts
-from allegiance.store.database import (
-    Database,
-    database_errors,
-    ensure_schema,
-    json_value,
-    time_value,
-)
+from allegiance.store.database import Database, ensure_schema, json_value, time_value
 from allegiance.store.records import (
     RunRecord,
     ScenarioVersion,
@@ -40,7 +34,7 @@ from allegiance.store.records import (
     parse_scenario,
     utcnow,
 )
-from allegiance.store.schema import RUN_KINDS, RUN_STATUSES
+from allegiance.store.schema import RUN_KINDS, RUN_STATUSES, StoreError
 from allegiance.version import __version__
 
 _VERSION_COLUMNS = ("content_hash, scenario_id, title, kind, format, source_name, document, "
@@ -116,7 +110,9 @@ class Store(Accounts):
     def _save_version(self, row: dict[str, Any]) -> ScenarioVersion:
         try:
             return self._insert_version(row)
-        except database_errors():  # another process saved the same version a moment ago
+        except StoreError as exc:  # another process saved the same version a moment ago
+            if not getattr(exc, "integrity", False):
+                raise
             return self._insert_version(row)
 
     def _insert_version(self, row: dict[str, Any]) -> ScenarioVersion:
