@@ -39,6 +39,7 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
                    "weighting": "capability", "theories": True, "top": 5, "cap": None,
                    "bloc_tolerance": 0.05},
     "backtest": {"capability": "equal", "runs": 20, "bootstrap": 2000, "tune": None},
+    "power": {"quota": None, "issue": None},
 }
 #: options that say where a run is computed, not what it computes (a rerun computes locally)
 PLACEMENT_OPTIONS = ("executor", "workers", "scheduler")
@@ -293,6 +294,22 @@ def compute_backtest(dataset, *, model=None, params=None, options=None, seed=Non
     return analysis
 
 
+def compute_power(scenario, *, model=None, params=None, options=None, seed=None, as_of=None,
+                  variant=None, progress: Progress = None) -> Analysis:
+    """Shapley-Shubik and Banzhaf indices of the capability-weighted game (``allegiance
+    power``); no model: ``model`` and ``params`` must be empty."""
+    from allegiance.coalitions.scenario_power import scenario_power
+
+    opts = full_options("power", options)
+    if model not in (None, "", "-") or params:
+        raise ValueError("power indices take no model or model parameters")
+    loaded = _scenario(scenario, variant, as_of)
+    power = scenario_power(loaded, opts["quota"], issue=opts["issue"])
+    if progress:
+        progress(1, 1)
+    return Analysis("power", power, power.to_dict)
+
+
 ANALYSES: dict[str, Callable[..., Analysis]] = {
     "forecast": compute_forecast,
     "montecarlo": compute_montecarlo,
@@ -300,6 +317,7 @@ ANALYSES: dict[str, Callable[..., Analysis]] = {
     "sensitivity": compute_sensitivity,
     "timeline": compute_timeline,
     "backtest": compute_backtest,
+    "power": compute_power,
 }
 
 

@@ -15,15 +15,16 @@ import typer
 from allegiance.cli_common import (
     OutputFormat,
     console,
-    fail,
+    csv_text,
     load,
     parse_params,
+    table_output,
     user_errors,
     write_output,
 )
 from allegiance.coalitions.formation import DEFAULT_CAP
 from allegiance.coalitions.power import RULES
-from allegiance.coalitions.render import render_report
+from allegiance.coalitions.render import render_report, report_rows
 from allegiance.coalitions.report import WEIGHTINGS
 from allegiance.store.recording import (
     DbOpt,
@@ -48,6 +49,8 @@ def coalitions_command(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="One date (YYYY-MM-DD); default: every dated state side by side.")
     ] = None,
+    variant: Annotated[str | None, typer.Option(
+        "--variant", help="Apply one of the scenario's what-if variants first.")] = None,
     coalition: Annotated[list[str] | None, typer.Option(
         "--coalition", "-c",
         help="A coalition to assess: a,b,c or name=a,b,c (repeatable).")] = None,
@@ -76,7 +79,7 @@ def coalitions_command(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for stochastic models.")
                     ] = None,
     output_format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="table or json.")] = OutputFormat.table,
+        "--format", "-f", help="table, json or csv.")] = OutputFormat.table,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")
                       ] = None,
     input_format: Annotated[str | None, typer.Option(
@@ -87,23 +90,24 @@ def coalitions_command(
 ) -> None:
     """Is a coalition viable? Winning or not, pivotal members, who would rather stay out,
     strongest opponents - for each named coalition and each dated state of the scenario."""
-    if output_format is OutputFormat.csv:
-        fail("coalitions writes --format table or json")
     from allegiance.service import compute_coalitions
 
-    loaded = load(scenario, input_format=input_format)
+    loaded = load(scenario, input_format=input_format, variant=variant)
     params = parse_params(param)
     options = {"coalitions": list(coalition or []), "only_given": only_given, "quota": quota,
                "weighting": weighting, "theories": theories, "top": top, "cap": cap,
                "bloc_tolerance": bloc_tolerance}
     with recording("coalitions", save=save, db=db, source=scenario, input_format=input_format,
                    model=model, params=params, options=options, seed=seed, as_of=as_of,
-                   variant=None, label=label) as run, user_errors():
+                   variant=variant, label=label) as run, user_errors():
         analysis = compute_coalitions(loaded, model=model, params=params, options=options,
                                       seed=seed, as_of=as_of)
         run_id = run.finish(analysis.document())
     if output_format is OutputFormat.json:
         write_output(json.dumps(with_run_id(analysis.document(), run_id), indent=2), output)
+    elif output_format is OutputFormat.csv:
+        write_output(csv_text(*report_rows(analysis.value.to_dict())), output)
     else:
-        render_report(analysis.value, console)
-        print_run_id(run_id)
+        with table_output(output):
+            render_report(analysis.value, console)
+            print_run_id(run_id)

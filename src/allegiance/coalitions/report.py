@@ -145,6 +145,10 @@ class CoalitionReport:
     blocs: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return (f"CoalitionReport(scenario={self.scenario!r}, model={self.model!r}, "
+                f"states={self.states}, coalitions={list(self.coalitions)})")
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -561,6 +565,8 @@ def coalition_report(
         "pivotal: members whose exit turns a won issue into a lost one",
         f"forecast: model '{model_name}' with every actor acting on its own",
     ]
+    if scenario.derived.get("variant"):
+        notes.insert(0, f"variant '{scenario.derived['variant']}' applied")
     return CoalitionReport(
         scenario=scenario.id,
         model=model_name,

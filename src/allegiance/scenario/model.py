@@ -287,6 +287,11 @@ class Scenario(_Strict):
         return self
 
     # ------------------------------------------------------------------ look-ups
+    def __repr__(self) -> str:
+        derived = "".join(f", {k}={v!r}" for k, v in self.derived.items()) if self.derived else ""
+        return (f"Scenario(id={self.id!r}, {len(self.actors)} actors, {len(self.issues)} issues, "
+                f"{len(self.sources)} sources{derived})")
+
     def actor(self, actor_id: str) -> Actor:
         for actor in self.actors:
             if actor.id == actor_id:

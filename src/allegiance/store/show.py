@@ -193,6 +193,23 @@ def _render_backtest(document, record, version) -> None:
             console.print(f"[dim]{s.model} ({s.capability}): {s.note}[/]")
 
 
+def _render_power(document, record, version) -> None:
+    """Power indices are exact and quick: recomputed from the stored inputs and drawn when they
+    equal the stored document (which is printed as JSON otherwise)."""
+    from allegiance.cli_common import console
+    from allegiance.coalitions.render import power_tables
+    from allegiance.service import compute_power
+    from allegiance.store.compare import ENVIRONMENT_KEYS, differences
+
+    analysis = compute_power(version.scenario(), options=record.options, as_of=record.as_of,
+                             variant=record.variant)
+    if differences(document, analysis.document(), ignore=ENVIRONMENT_KEYS):
+        console.print("(the stored indices differ from this version's; the stored document:)")
+        _render_generic(document, record, version)
+        return
+    console.print(power_tables(analysis.value))
+
+
 def _render_generic(document, record, version) -> None:
     import json
 
@@ -208,4 +225,5 @@ RENDERERS = {
     "timeline": _render_timeline,
     "coalitions": _render_coalitions,
     "backtest": _render_backtest,
+    "power": _render_power,
 }

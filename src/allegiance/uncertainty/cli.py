@@ -30,10 +30,12 @@ from rich.table import Table
 from allegiance.cli_common import (
     OutputFormat,
     console,
+    csv_text,
     err_console,
     fail,
     load,
     parse_params,
+    table_output,
     user_errors,
     write_output,
 )
@@ -48,6 +50,7 @@ from allegiance.store.recording import (
 from allegiance.uncertainty.executors import EXECUTORS
 from allegiance.uncertainty.montecarlo import MonteCarloResult
 from allegiance.uncertainty.sensitivity import SensitivityResult
+from allegiance.uncertainty.tidy import montecarlo_rows, sensitivity_rows, timeline_rows
 from allegiance.uncertainty.timeline import TimelineResult, parse_date
 
 ScenarioArg = Annotated[
@@ -75,7 +78,7 @@ QuotaOpt = Annotated[str, typer.Option(
     "two-thirds, 0.6, 60%, >3/5 ...")]
 CoalitionOpt = Annotated[list[str] | None, typer.Option(
     "--coalition", help="Extra coalition as a,b,c or NAME=a,b,c (repeatable).")]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date.")]
 VariantOpt = Annotated[str | None, typer.Option("--variant", help="Apply a what-if variant.")]
@@ -100,11 +103,6 @@ def _coalitions(items: list[str] | None) -> dict[str, list[str]]:
             fail(f"--coalition needs actor ids, e.g. a,b,c; got {item!r}")
         found[name.strip() or "+".join(members_list)] = members_list
     return found
-
-
-def _check_format(output_format: OutputFormat) -> None:
-    if output_format is OutputFormat.csv:
-        fail("this command writes a table or JSON (--format table|json)")
 
 
 @contextmanager
@@ -201,7 +199,6 @@ def montecarlo_command(
     """Monte Carlo over the scenario's judgements: outcome distributions, coalition odds."""
     from allegiance.service import compute_montecarlo
 
-    _check_format(output_format)
     loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)
     params = parse_params(param)
     options = {"runs": runs, "until_se": until_se, "chunk_size": chunk_size,
@@ -215,7 +212,7 @@ def montecarlo_command(
         analysis = compute_montecarlo(loaded, model=model, params=params, options=options,
                                       seed=seed, progress=run.progress(update))
         run_id = run.finish(analysis.document())
-    _write(analysis, run_id, output_format, output, render_montecarlo)
+    _write(analysis, run_id, output_format, output, render_montecarlo, montecarlo_rows)
 
 
 def render_montecarlo(result: MonteCarloResult) -> None:
@@ -297,7 +294,6 @@ def sensitivity_command(
     """Which judgements move each issue's forecast most (tornado and Sobol indices)."""
     from allegiance.service import compute_sensitivity
 
-    _check_format(output_format)
     if top < 1:
         fail("--top must be >= 1")
     loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)
@@ -311,7 +307,8 @@ def sensitivity_command(
         analysis = compute_sensitivity(loaded, model=model, params=params, options=options,
                                        seed=seed, progress=run.progress(update))
         run_id = run.finish(analysis.document())
-    _write(analysis, run_id, output_format, output, lambda result: render_sensitivity(result, top))
+    _write(analysis, run_id, output_format, output, lambda result: render_sensitivity(result, top),
+           sensitivity_rows)
 
 
 def render_sensitivity(result: SensitivityResult, top: int) -> None:
@@ -364,7 +361,6 @@ def timeline_command(
     """How the forecast and coalition verdicts moved between the dated states, and why."""
     from allegiance.service import compute_timeline
 
-    _check_format(output_format)
     loaded = load(scenario, input_format=input_format, variant=variant)
     params = parse_params(param)
     with user_errors():
@@ -377,18 +373,22 @@ def timeline_command(
         analysis = compute_timeline(loaded, model=model, params=params, options=options,
                                     seed=seed)
         run_id = run.finish(analysis.document())
-    _write(analysis, run_id, output_format, output, lambda result: render_timeline(result, top))
+    _write(analysis, run_id, output_format, output, lambda result: render_timeline(result, top),
+           timeline_rows)
 
 
 def _write(analysis, run_id: int | None, output_format: OutputFormat, output: str | None,
-           render) -> None:
-    """JSON (with the run id when stored) or the command's tables."""
+           render, rows) -> None:
+    """JSON (with the run id when stored), CSV, or the command's tables."""
     if output_format is OutputFormat.json:
         write_output(json.dumps(with_run_id(analysis.document(), run_id), indent=2,
                                 ensure_ascii=False), output)
+    elif output_format is OutputFormat.csv:
+        write_output(csv_text(*rows(analysis.document())), output)
     else:
-        render(analysis.value)
-        print_run_id(run_id)
+        with table_output(output):
+            render(analysis.value)
+            print_run_id(run_id)
 
 
 def render_timeline(result: TimelineResult, top: int) -> None:
