@@ -235,7 +235,8 @@ def _get(request: Request, run_id: int) -> Any:
 @router.get("/runs/{run_id}", response_model=RunOut, responses=ERRORS)
 def get_run(run_id: RunId, request: Request, user: User = Depends(api_user)):
     """A run: status (queued, running, done, failed, interrupted), progress, result."""
-    return run_view(_get(request, run_id))
+    # the view is built from validated store records: sent as is (results can be large)
+    return JSONResponse(run_view(_get(request, run_id)))
 
 
 @router.delete("/runs/{run_id}", response_model=RunDeleted, responses=ERRORS)

@@ -69,7 +69,7 @@ def open_scenario(store: Any, ref: str) -> tuple[Scenario, Any | None]:
     KeyError when none."""
     version = find_version(store, ref)
     if version is not None:
-        return version.scenario(), version
+        return scenario_of(version), version
     builtins = builtin_scenarios()
     if ref in builtins:
         return load_scenario(ref), None
@@ -92,6 +92,20 @@ def ensure_stored(store: Any, ref: str) -> Any:
         ref = scenario.id
     text = builtins[ref].read_text(encoding="utf-8")
     return store.save_scenario(text, fmt="yaml", saved_by=BUILTIN_AUTHOR)
+
+
+_PARSED: dict[str, Scenario] = {}
+
+
+def scenario_of(version: Any) -> Scenario:
+    """The scenario a stored version holds (versions are immutable: parsed once per process)."""
+    found = _PARSED.get(version.content_hash)
+    if found is None:
+        found = version.scenario()
+        if len(_PARSED) > 256:
+            _PARSED.clear()
+        _PARSED[version.content_hash] = found
+    return found.model_copy(deep=True)
 
 
 def check_limits(scenario: Scenario, limits: Any) -> None:

@@ -85,7 +85,9 @@ def reference_lines(store: Any, run: dict[str, Any]) -> dict[str, float]:
     version = store.get_scenario_version(run["scenario_hash"])
     if version is None:
         return {}
-    scenario = version.scenario()
+    from allegiance.web.library import scenario_of
+
+    scenario = scenario_of(version)
     variant = run["variant"] if run["variant"] in scenario.variants else None
     result = forecast(scenario, "mean", as_of=run["as_of"], scenario_variant=variant)
     return {k: float(v) for k, v in result.outcome.items()}

@@ -66,7 +66,7 @@ def check_inputs(web: Any, inputs: RunInputs) -> Any:
     if inputs.kind == "backtest":
         return version
     try:
-        scenario = version.scenario()
+        scenario = library.scenario_of(version)
     except ScenarioInvalid as exc:
         raise _unprocessable(str(exc)) from None
     library.check_limits(scenario, web.limits)
