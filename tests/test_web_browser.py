@@ -154,3 +154,55 @@ def test_analyst_edits_runs_compares_in_chromium(browser, tmp_path):
         wait.until(ec.presence_of_element_located((By.ID, "login-form")))
         errors += console_errors(browser)
     assert errors == []
+
+
+def test_every_kind_of_result_draws_its_charts(browser, tmp_path):
+    """Monte Carlo, sensitivity, timeline and coalition results, started through the API, each
+    draw their charts (with the export buttons) and log no console error."""
+    import time
+
+    import httpx
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+    from webapp import bearer
+
+    wait = WebDriverWait(browser, WAIT)
+    kinds = {
+        "montecarlo": ({"runs": 400}, ["outcome-intervals", "outcome-histogram"]),
+        "sensitivity": ({"runs": 400}, ["tornado"]),
+        "timeline": ({"runs": 0}, ["timeline"]),
+        "coalitions": ({}, ["coalition-verdicts", "power-indices"]),
+    }
+    with live_server(tmp_path, jobs_per_user=10) as (base, _web):
+        ids = {}
+        for kind, (options, _) in kinds.items():
+            reply = httpx.post(base + "/api/runs", headers=bearer("analyst"), json={
+                "scenario": "syria-2014", "model": "bdm", "kind": kind, "seed": 3,
+                "options": options})
+            assert reply.status_code == 201, reply.text
+            ids[kind] = reply.json()["id"]
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            states = [httpx.get(f"{base}/api/runs/{i}", headers=bearer("viewer")).json()["status"]
+                      for i in ids.values()]
+            if all(s not in ("queued", "running") for s in states):
+                break
+            time.sleep(0.5)
+        assert states == ["done"] * len(ids)
+        browser.get(base + "/login")
+        browser.find_element(By.ID, "username").send_keys("viewer")
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        browser.find_element(By.ID, "sign-in").click()
+        wait.until(ec.presence_of_element_located((By.ID, "library")))
+        errors = []
+        for kind, (_, charts) in kinds.items():
+            browser.get(f"{base}/runs/{ids[kind]}")
+            for chart in charts:
+                wait.until(ec.presence_of_element_located((By.CSS_SELECTOR,
+                                                           f"#{chart}-plot .main-svg")))
+                buttons = browser.find_elements(By.CSS_SELECTOR, f"#{chart} [data-export]")
+                assert [b.text for b in buttons] == ["PNG", "SVG", "CSV"]
+            shot(browser, f"run-{kind}")
+            errors += console_errors(browser)
+        assert errors == []
