@@ -173,12 +173,14 @@ def test_every_kind_of_result_draws_its_charts(browser, tmp_path):
         "sensitivity": ({"runs": 400}, ["tornado"]),
         "timeline": ({"runs": 0}, ["timeline"]),
         "coalitions": ({}, ["coalition-verdicts", "power-indices"]),
+        "power": ({}, ["power-indices"]),
     }
     with live_server(tmp_path, jobs_per_user=10) as (base, _web):
         ids = {}
         for kind, (options, _) in kinds.items():
             reply = httpx.post(base + "/api/runs", headers=bearer("analyst"), json={
-                "scenario": "syria-2014", "model": "bdm", "kind": kind, "seed": 3,
+                "scenario": "syria-2014", "model": None if kind == "power" else "bdm",
+                "kind": kind, "seed": 3,
                 "options": options})
             assert reply.status_code == 201, reply.text
             ids[kind] = reply.json()["id"]

@@ -62,7 +62,7 @@ class ScenarioOut(ScenarioRow):
 
 class RunRequest(BaseModel):
     scenario: str = Field("syria-2014", description="Scenario id, content hash or built-in")
-    model: str = "mean"
+    model: str | None = Field("mean", description="A model name; null for power indices")
     kind: Literal[KINDS] = "forecast"  # type: ignore[valid-type]
     seed: int | None = Field(None, ge=0, strict=True)
     params: dict[str, Any] = Field(default_factory=dict, description="Model parameters")

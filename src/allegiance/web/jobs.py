@@ -92,7 +92,7 @@ def execute_run(db_url: str | None, run_id: Any, request: dict[str, Any]) -> str
         else:
             source = version.scenario()
         result = run_analysis(
-            request["kind"], source, model=request["model"], params=request["params"],
+            request["kind"], source, model=request["model"] or None, params=request["params"],
             options=request["options"], seed=request["seed"], as_of=request["as_of"],
             variant=request["variant"], progress=progress)
     except Cancelled:

@@ -69,6 +69,11 @@ def _figures(result: dict[str, Any], kind: str):
         for move in result.get("moves") or []:
             change = ", ".join(f"{names.get(k, k)} {v:+.1f}" for k, v in move["change"].items())
             yield f"{move['from']} → {move['to']}: {change}"
+    elif kind == "power":
+        for issue, item in (result.get("by_issue") or {}).items():
+            ranked = sorted(item["shapley_shubik"].items(), key=lambda kv: -kv[1])
+            yield (f"{issue}: most power {ranked[0][0]} (Shapley–Shubik "
+                   f"{ranked[0][1]:.2f}), quota {item['quota']:g} of {item['total_weight']:g}")
     elif kind == "backtest":
         for row in (result.get("summaries") or [])[:8]:
             if isinstance(row, dict):

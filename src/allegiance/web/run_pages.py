@@ -32,7 +32,7 @@ KIND_OPTIONS: dict[str, list[tuple[str, str, Any, str]]] = {
                     ("top", "int", 10, "judgements to list per issue")],
     "timeline": [("runs", "int", 500, "Monte Carlo draws per dated state")],
     "coalitions": [("quota", "str", "simple", "quota rule: simple, two-thirds, 0.6, 60% ...")],
-    "power": [("quota", "str", "simple", "quota rule: simple, two-thirds, 0.6, 60% ...")],
+    "power": [("quota", "str", "", "quota rule: simple, two-thirds, 0.6, 60% ...")],
     "backtest": [],
 }
 
@@ -108,6 +108,8 @@ def inputs_from_form(form: Any) -> RunInputs:
     prefix = f"p:{model}:"
     params = {key[len(prefix):]: _value(str(value)) for key, value in form.items()
               if key.startswith(prefix) and str(value).strip()}
+    if kind == "power":  # power indices need no model
+        model, params = "", {}
     options = {}
     for name, type_, _default, _help in KIND_OPTIONS.get(kind, []):
         raw = str(form.get(f"o:{kind}:{name}", "")).strip()

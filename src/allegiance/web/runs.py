@@ -27,7 +27,7 @@ STATUSES = ("queued", "running", "done", "failed", "interrupted")
 @dataclass
 class RunInputs:
     scenario: str = "syria-2014"
-    model: str = "mean"
+    model: str | None = "mean"
     kind: str = "forecast"
     seed: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
@@ -64,12 +64,19 @@ def check_inputs(web: Any, inputs: RunInputs) -> Any:
         raise _unprocessable("a backtest runs on a stored data set (DEU file) and every other "
                              "analysis on a scenario")
     if inputs.kind == "backtest":
+        inputs.model = inputs.model or "all"
         return version
     try:
         scenario = library.scenario_of(version)
     except ScenarioInvalid as exc:
         raise _unprocessable(str(exc)) from None
     library.check_limits(scenario, web.limits)
+    if inputs.kind == "power":
+        if inputs.model or inputs.params:
+            raise _unprocessable("power indices take no model or model parameters: send "
+                                 "\"model\": null")
+        return version
+    inputs.model = inputs.model or "mean"
     try:
         cls = get_model_class(inputs.model)
         if inputs.variant and inputs.variant not in scenario.variants \
@@ -98,7 +105,7 @@ def start_run(web: Any, user: Any, inputs: RunInputs) -> int:
             raise HTTPException(429, str(exc)) from None
     version = check_inputs(web, inputs)
     content_hash = version.content_hash
-    arguments = dict(scenario_hash=content_hash, model=inputs.model, params=inputs.params,
+    arguments = dict(scenario_hash=content_hash, model=inputs.model or "", params=inputs.params,
                      seed=inputs.seed, as_of=inputs.as_of, variant=inputs.variant,
                      label=inputs.label, status="queued", owner=user.name)
     if "options" in inspect.signature(web.store.create_run).parameters:

@@ -246,6 +246,23 @@
     draw();
   }
 
+  // ------------------------------------------------------------------ power indices
+  function powerCharts(root, result) {
+    var ids = Object.keys(result.by_issue || {}), st = {issue: ids[0]};
+    if (!ids.length) { return; }
+    var box = chart(root, "power-indices", "Power indices");
+    select(box.controls, "Issue", ids.map(function (i) { return [i, i]; }), function (v) { st.issue = v; draw(); });
+    function draw() {
+      var item = result.by_issue[st.issue], actors = Object.keys(item.shapley_shubik);
+      actors.sort(function (p, q) { return item.shapley_shubik[q] - item.shapley_shubik[p]; });
+      box.draw({data: [
+        {type: "bar", name: "Shapley–Shubik", x: actors, y: actors.map(function (a) { return item.shapley_shubik[a]; })},
+        {type: "bar", name: "Banzhaf", x: actors, y: actors.map(function (a) { return item.banzhaf[a]; })}],
+        layout: {barmode: "group", yaxis: {title: {text: "index (quota " + item.quota + " of " + item.total_weight + ")"}}}});
+    }
+    draw();
+  }
+
   // ------------------------------------------------------------------ backtest (table)
   function backtestCharts(root, result) {
     var rows = result.summaries || [];
@@ -283,7 +300,8 @@
   }
 
   var DRAW = {forecast: forecastCharts, coalitions: coalitionCharts, montecarlo: montecarloCharts,
-              sensitivity: sensitivityCharts, timeline: timelineCharts, backtest: backtestCharts};
+              sensitivity: sensitivityCharts, timeline: timelineCharts, backtest: backtestCharts,
+              power: powerCharts};
   var root = document.getElementById("charts");
   if (root && DRAW[root.getAttribute("data-kind")]) {
     DRAW[root.getAttribute("data-kind")](root, Allegiance.readJSON("run-data"), Allegiance.readJSON("reference-data"));
