@@ -253,3 +253,21 @@ def test_upload_import_and_export(tmp_path, reference):
     bad = client.post("/scenarios/import", data={"csrf_token": token},
                       files={"file": ("x.yaml", b"id: [unclosed\n", "text/yaml")})
     assert bad.status_code == 422 and "not valid YAML" in bad.text
+
+
+def test_backtest_of_an_uploaded_deu_file(site, reference):
+    _, web, client = site
+    sign_in(client, "analyst")
+    token = csrf_of(client)
+    source = reference / "deu" / "deu3-dev.tsv"
+    response = client.post("/backtest", data={"csrf_token": token, "model": "median",
+                                              "capability": "equal", "runs": "2"},
+                           files={"file": (source.name, source.read_bytes(), "text/plain")},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    run_id = int(response.headers["location"].rsplit("/", 1)[1])
+    run = wait_for(client, run_id, timeout=240)
+    assert run["status"] == "done", run["error"]
+    assert run["kind"] == "backtest" and run["result"]["summaries"]
+    page = client.get(f"/runs/{run_id}")
+    assert page.status_code == 200 and 'data-kind="backtest"' in page.text

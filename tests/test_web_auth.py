@@ -42,6 +42,7 @@ ROUTES = [
     ("POST", "/scenarios/{scenario_id}/save", "analyst"),
     ("GET", "/scenarios/{scenario_id}/diff", "viewer"),
     ("POST", "/runs", "analyst"),
+    ("POST", "/backtest", "analyst"),
     ("GET", "/runs", "viewer"),
     ("GET", "/runs/{run_id}", "viewer"),
     ("POST", "/runs/{run_id}/rerun", "analyst"),

@@ -141,6 +141,39 @@ async def start_from_form(request: Request, user: User = Depends(analyst_page)) 
     return RedirectResponse(target, status_code=303)
 
 
+@router.post("/backtest")
+async def backtest_upload(request: Request, user: User = Depends(analyst_page)) -> Response:
+    """Store an uploaded DEU data set and start a backtest on it."""
+    from allegiance.scenario.model import ScenarioInvalid
+
+    form = await check_form_csrf(request, user)
+    web = context(request)
+    upload = form.get("file")
+    if upload is None or not hasattr(upload, "read"):
+        raise HTTPException(422, "choose a DEU data-set file")
+    data = await upload.read(web.limits.max_body + 1)
+    if len(data) > web.limits.max_body:
+        raise HTTPException(413, f"the file is larger than {web.limits.max_body // 1024} KiB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HTTPException(422, "the data set is not UTF-8 text") from None
+    name = "".join(c if c.isalnum() or c in "._-" else "_"
+                   for c in (upload.filename or "dataset.tsv"))[-100:]
+    try:
+        version = web.store.save_dataset(text, name=name, saved_by=user.name)
+    except ScenarioInvalid as exc:
+        raise HTTPException(422, "; ".join(f"{p.location()}: {p.message}"
+                                           for p in exc.errors[:20])) from None
+    options = {"capability": str(form.get("capability") or "equal")}
+    runs = str(form.get("runs") or "").strip()
+    if runs:
+        options["runs"] = _value(runs)
+    inputs = RunInputs(scenario=version.content_hash, model=str(form.get("model") or "all"),
+                       kind="backtest", seed=0, options=options)
+    return RedirectResponse(f"/runs/{start_run(web, user, inputs)}", status_code=303)
+
+
 def _run(request: Request, run_id: int) -> dict[str, Any]:
     row = context(request).store.get_run(run_id)
     if row is None:

@@ -35,7 +35,7 @@ def _open(request: Request, ref: str, version: str | None = None):
 @router.get("/")
 def library_page(request: Request, user: User = Depends(page_user)) -> Response:
     return render(request, "library.html", user, rows=library.library(context(request).store),
-                  formats=list(FORMATS))
+                  formats=list(FORMATS), models=model_catalogue())
 
 
 @router.post("/scenarios/import")
@@ -56,7 +56,8 @@ async def import_scenario(request: Request, user: User = Depends(analyst_page)) 
                                           source_name=upload.filename or f"upload.{fmt}")
     except ScenarioInvalid as exc:
         return render(request, "library.html", user, status=422, rows=library.library(
-            web.store), formats=list(FORMATS), problems=editor.problem_rows(exc.problems))
+            web.store), formats=list(FORMATS), problems=editor.problem_rows(exc.problems),
+            models=model_catalogue())
     return RedirectResponse(f"/scenarios/{version.scenario_id}", status_code=303)
 
 
