@@ -85,37 +85,47 @@ class Store(Accounts):
                       source_name: str | None = None) -> ScenarioVersion:
         """Validate ``document`` (a scenario in format ``fmt``) and store it as a version of its
         scenario; the same content hash again returns the stored version unchanged (and shows it
-        again if it was deleted). Raises ScenarioInvalid listing every problem."""
+        again if it was deleted). Raises ScenarioInvalid listing every problem. The same
+        document from the same file name is recognised without reading it again."""
         source_name = source_name or f"scenario.{'yaml' if fmt == 'yaml' else fmt}"
         check_size(document, source_name)
+        digest = _document_digest(document, fmt, source_name)
+        with self.database.read() as tx:
+            found = tx.row(f"SELECT {_VERSION_COLUMNS} FROM scenario_versions "
+                           "WHERE document_sha256 = :d AND kind = 'scenario'", {"d": digest})
+        if found is not None:
+            return self._save_version(found)  # shown again if it was deleted
         scenario = parse_scenario(document, fmt, source_name)
         return self._save_version(dict(
             content_hash=scenario.content_hash(), scenario_id=scenario.id,
             title=scenario.title, kind="scenario", format=fmt, source_name=source_name,
-            document=document, saved_by=saved_by))
+            document=document, saved_by=saved_by), digest)
 
     def save_dataset(self, document: str, *, name: str, fmt: str = "deu",
                      saved_by: str | None = None) -> ScenarioVersion:
         """Store a data-set file (DEU) a backtest reads, addressed by the hash of its text."""
+        check_size(document, name)
+        digest = "sha256:" + hashlib.sha256(document.encode("utf-8")).hexdigest()
+        found = self.get_scenario_version(digest)
+        if found is not None:
+            return found
         from allegiance.io.deu import read_dataset_text
 
-        check_size(document, name)
         scenarios = read_dataset_text(document, name)  # validates
-        digest = "sha256:" + hashlib.sha256(document.encode("utf-8")).hexdigest()
         return self._save_version(dict(
             content_hash=digest, scenario_id=f"dataset:{name}",
             title=f"{name} ({len(scenarios)} issues)", kind="dataset", format=fmt,
-            source_name=name, document=document, saved_by=saved_by))
+            source_name=name, document=document, saved_by=saved_by), None)
 
-    def _save_version(self, row: dict[str, Any]) -> ScenarioVersion:
+    def _save_version(self, row: dict[str, Any], digest: str | None = None) -> ScenarioVersion:
         try:
-            return self._insert_version(row)
+            return self._insert_version(row, digest)
         except StoreError as exc:  # another process saved the same version a moment ago
             if not getattr(exc, "integrity", False):
                 raise
-            return self._insert_version(row)
+            return self._insert_version(row, digest)
 
-    def _insert_version(self, row: dict[str, Any]) -> ScenarioVersion:
+    def _insert_version(self, row: dict[str, Any], digest: str | None) -> ScenarioVersion:
         with self.database.write() as tx:
             found = tx.row(f"SELECT {_VERSION_COLUMNS} FROM scenario_versions "
                            "WHERE content_hash = :content_hash", row)
@@ -124,9 +134,10 @@ class Store(Accounts):
                            "WHERE content_hash = :content_hash", row)
                 return _version(found)
             row = {**row, "saved_at": utcnow()}
-            tx.execute(f"INSERT INTO scenario_versions ({_VERSION_COLUMNS}) VALUES "
-                       "(:content_hash, :scenario_id, :title, :kind, :format, :source_name, "
-                       ":document, :saved_by, :saved_at)", row)
+            tx.execute(f"INSERT INTO scenario_versions ({_VERSION_COLUMNS}, document_sha256) "
+                       "VALUES (:content_hash, :scenario_id, :title, :kind, :format, "
+                       ":source_name, :document, :saved_by, :saved_at, :digest)",
+                       {**row, "digest": digest})
         return ScenarioVersion(**row)
 
     def get_scenario_version(self, content_hash: str) -> ScenarioVersion | None:
@@ -323,6 +334,10 @@ class Store(Accounts):
         for run_id in dead:
             self._set(run_id, ("running",), status="interrupted", finished_at=utcnow())
         return dead
+
+
+def _document_digest(document: str, fmt: str, source_name: str) -> str:
+    return hashlib.sha256(f"{fmt}\0{source_name}\0{document}".encode()).hexdigest()
 
 
 def _alive(pid: int) -> bool:

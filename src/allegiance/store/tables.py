@@ -68,6 +68,9 @@ class ScenarioVersionRow(Base):
     #: the file name it came from (peer readers may use it), or "<name>.yaml"
     source_name: Mapped[str] = mapped_column(String(500))
     document: Mapped[str] = mapped_column(Text)
+    #: SHA-256 of format, file name and document: the same file saved again is found without
+    #: reading it again
+    document_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     saved_by: Mapped[str | None] = mapped_column(String(200))
     saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: set by delete_scenario on versions that runs still refer to (hidden from listings)

@@ -26,11 +26,14 @@ def upgrade() -> None:
         sa.Column("format", sa.String(20), nullable=False),
         sa.Column("source_name", sa.String(500), nullable=False),
         sa.Column("document", sa.Text, nullable=False),
+        sa.Column("document_sha256", sa.String(64)),
         sa.Column("saved_by", sa.String(200)),
         sa.Column("saved_at", TZ, nullable=False),
         sa.Column("deleted_at", TZ),
     )
     op.create_index("ix_scenario_versions_scenario_id", "scenario_versions", ["scenario_id"])
+    op.create_index("ix_scenario_versions_document_sha256", "scenario_versions",
+                    ["document_sha256"])
     op.create_table(
         "runs",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
