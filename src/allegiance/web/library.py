@@ -98,14 +98,16 @@ _PARSED: dict[str, Scenario] = {}
 
 
 def scenario_of(version: Any) -> Scenario:
-    """The scenario a stored version holds (versions are immutable: parsed once per process)."""
+    """The scenario a stored version holds (versions are immutable: parsed once per process).
+    The object is shared: callers read it or derive copies (``variant``, ``as_of``,
+    ``model_copy``), never change it in place."""
     found = _PARSED.get(version.content_hash)
     if found is None:
         found = version.scenario()
         if len(_PARSED) > 256:
             _PARSED.clear()
         _PARSED[version.content_hash] = found
-    return found.model_copy(deep=True)
+    return found
 
 
 def check_limits(scenario: Scenario, limits: Any) -> None:

@@ -37,10 +37,13 @@ KIND_OPTIONS: dict[str, list[tuple[str, str, Any, str]]] = {
 }
 
 
-def _first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    match = re.match(r"(.+?[.;:])(\s|$)", text)
-    return (match.group(1) if match else text).rstrip(";:")
+def _first_sentence(text: str, limit: int = 170) -> str:
+    """The first sentence of a parameter's description, without reST markup, at most
+    ``limit`` characters."""
+    text = " ".join(text.replace("``", "").replace("`", "").split())
+    match = re.match(r"(.+?[.])(\s+[A-Z(]|$)", text)
+    sentence = match.group(1) if match else text
+    return sentence if len(sentence) <= limit else sentence[:limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _parameter_help(cls: type) -> dict[str, str]:

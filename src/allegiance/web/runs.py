@@ -119,19 +119,24 @@ def start_run(web: Any, user: Any, inputs: RunInputs) -> int:
     return run_id
 
 
+VIEW_FIELDS = ("id", "status", "progress", "kind", "scenario_id", "scenario_hash", "model",
+               "seed", "as_of", "variant", "error", "owner", "created_at", "started_at",
+               "finished_at", "label", "params", "options")
+
+
 def run_view(record: Any, result: bool = True) -> dict[str, Any]:
-    """A run as the API shows it."""
-    row = library.as_dict(record)
-    view = {key: row.get(key) for key in (
-        "id", "status", "progress", "kind", "scenario_id", "scenario_hash", "model", "seed",
-        "as_of", "variant", "error", "owner", "created_at", "started_at", "finished_at",
-        "label", "params", "options")}
+    """A run as the API shows it (read field by field: the result document is not copied)."""
+    def get(key: str) -> Any:
+        return record.get(key) if isinstance(record, dict) else getattr(record, key, None)
+
+    view = {key: get(key) for key in VIEW_FIELDS}
     if view["status"] == "done":
         view["progress"] = 1.0
     for key in ("created_at", "started_at", "finished_at"):
-        if isinstance(view[key], dt.datetime):
-            view[key] = view[key].isoformat()
-    view["result"] = row.get("result") if result else None
+        value = view[key]
+        if isinstance(value, dt.datetime):
+            view[key] = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    view["result"] = get("result") if result else None
     return view
 
 
