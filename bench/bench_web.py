@@ -113,6 +113,12 @@ async def load(base: str, args: argparse.Namespace) -> dict:
                 break
             await asyncio.sleep(0.5)
         out: dict = {}
+        for n in range(50):  # one client alone first: the cost of a request without queueing
+            start = time.perf_counter()
+            reply = await client.get(f"/api/runs/{seeded[n % len(seeded)]}",
+                                     headers={"Authorization": "Bearer token-reader"})
+            out.setdefault("alone", []).append((time.perf_counter() - start,
+                                                reply.status_code == 200))
         started = time.perf_counter()
         tasks = [reader(client, args.reads, seeded, out) for _ in range(args.readers)]
         tasks += [submitter(client, i, args.forecasts, out) for i in range(args.submitters)]
@@ -156,10 +162,11 @@ def main() -> int:
           f"server with 2 worker processes, SQLite; {out['wall']:.1f} s wall, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'request':<34}{'count':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-    labels = {"read": "GET result or list (readers)", "submit": "POST /api/runs",
+    labels = {"alone": "GET /api/runs/{id}, one client", "read": "GET result or list (readers)",
+              "submit": "POST /api/runs",
               "poll": "GET /api/runs/{id} (submitters)", "result": "submit → result done"}
     errors = 0
-    for key in ("read", "submit", "poll", "result"):
+    for key in ("alone", "read", "submit", "poll", "result"):
         rows = out.get(key, [])
         times = [t * 1000 for t, _ in rows]
         bad = sum(1 for _, ok in rows if not ok)
