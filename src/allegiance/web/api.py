@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from allegiance.io import builtin_scenarios
 from allegiance.io.errors import ReadError, problem
-from allegiance.io.yaml_format import parse_yaml, scenario_from_data
+from allegiance.io.yaml_format import dump_yaml, parse_yaml, scenario_from_data
 from allegiance.scenario.model import Scenario, ScenarioInvalid
 from allegiance.web import library
 from allegiance.web.context import User, api_user, context, requires
@@ -119,9 +120,6 @@ def _scenario_out(request: Request, ref: str) -> dict[str, Any]:
         scenario, version = library.open_scenario(store, ref)
     except KeyError as exc:
         raise HTTPException(404, str(exc.args[0])) from None
-    from allegiance.io import builtin_scenarios
-    from allegiance.io.yaml_format import dump_yaml
-
     return {"id": scenario.id, "title": scenario.title,
             "builtin": scenario.id in builtin_scenarios(),
             "versions": library.versions(store, scenario.id),
@@ -187,7 +185,10 @@ async def _store_document(request: Request, user: User, expected_id: str | None)
             raise ReadError([problem(f"the document's id is {scenario.id!r}, not "
                                      f"{expected_id!r}; change it or PUT to "
                                      f"/api/scenarios/{scenario.id}", path=("id",))])
-        version = context(request).store.save_scenario(text, fmt="yaml", saved_by=user.name)
+        store = context(request).store
+        if scenario.id in builtin_scenarios():  # the original first, so the history has it
+            library.ensure_stored(store, scenario.id)
+        version = store.save_scenario(text, fmt="yaml", saved_by=user.name)
     except ScenarioInvalid as exc:
         return problems_response(exc)
     return library.as_dict(version, document=False)
