@@ -9,6 +9,7 @@ original.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,25 @@ def as_dict(record: Any, **options: Any) -> dict[str, Any]:
     return record.to_dict(**options)
 
 
+@functools.cache
+def _builtin_rows() -> tuple[tuple[str, str], ...]:
+    """``(name, title)`` of the built-in scenarios (package files: read once per process)."""
+    return tuple((name, load_scenario(path).title)
+                 for name, path in sorted(builtin_scenarios().items()))
+
+
+@functools.cache
+def _builtin_hashes() -> dict[str, str]:
+    """Content hash -> name of every built-in scenario."""
+    return {load_scenario(path).content_hash(): name
+            for name, path in builtin_scenarios().items()}
+
+
 def library(store: Any) -> list[dict[str, Any]]:
     """One row per scenario id: title, whether it is built in, its versions (newest first)."""
     rows: dict[str, dict[str, Any]] = {}
-    for name, path in sorted(builtin_scenarios().items()):
-        scenario = load_scenario(path)
-        rows[name] = {"id": name, "title": scenario.title, "builtin": True, "versions": [],
-                      "actors": len(scenario.actors), "issues": len(scenario.issues)}
+    for name, title in _builtin_rows():
+        rows[name] = {"id": name, "title": title, "builtin": True, "versions": []}
     for entry in store.list_scenarios():
         item = as_dict(entry)
         sid = item.get("scenario_id") or item.get("id")
@@ -73,11 +86,8 @@ def open_scenario(store: Any, ref: str) -> tuple[Scenario, Any | None]:
     builtins = builtin_scenarios()
     if ref in builtins:
         return load_scenario(ref), None
-    if is_hash(ref):  # a built-in's own version, not stored yet
-        for name in builtins:
-            scenario = load_scenario(name)
-            if scenario.content_hash() == ref:
-                return scenario, None
+    if is_hash(ref) and ref in _builtin_hashes():  # a built-in's own version, not stored yet
+        return load_scenario(_builtin_hashes()[ref]), None
     raise KeyError(f"no scenario {ref!r} (neither stored nor built in)")
 
 
