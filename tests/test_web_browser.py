@@ -193,7 +193,7 @@ def test_every_kind_of_result_draws_its_charts(browser, tmp_path):
             time.sleep(0.5)
         assert states == ["done"] * len(ids)
         browser.get(base + "/login")
-        browser.find_element(By.ID, "username").send_keys("viewer")
+        browser.find_element(By.ID, "username").send_keys("analyst")
         browser.find_element(By.ID, "password").send_keys(PASSWORD)
         browser.find_element(By.ID, "sign-in").click()
         wait.until(ec.presence_of_element_located((By.ID, "library")))
@@ -207,4 +207,14 @@ def test_every_kind_of_result_draws_its_charts(browser, tmp_path):
                 assert [b.text for b in buttons] == ["PNG", "SVG", "CSV"]
             shot(browser, f"run-{kind}")
             errors += console_errors(browser)
+        # a long run: its progress bar and time left, then Cancel
+        reply = httpx.post(base + "/api/runs", headers=bearer("analyst"), json={
+            "scenario": "syria-2014", "model": "bdm", "kind": "montecarlo", "seed": 4,
+            "options": {"runs": 100000, "chunk_size": 256}})
+        browser.get(f"{base}/runs/{reply.json()['id']}")
+        wait.until(lambda d: "left" in d.find_element(By.CLASS_NAME, "progress-text").text)
+        shot(browser, "run-progress")
+        browser.find_element(By.CSS_SELECTOR, ".progress button.cancel").click()
+        wait.until(lambda d: d.find_element(By.ID, "run-status").text == "interrupted")
+        errors += console_errors(browser)
         assert errors == []

@@ -26,10 +26,11 @@ Allegiance.readJSON = function (id) {
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (run) {
           if (!run) { return true; }
-          var pct = Math.round((run.progress || 0) * 100);
-          bar.querySelector(".fill").style.width = pct + "%";
+          var pct = (run.progress || 0) * 100;
+          bar.querySelector(".fill").style.width = pct.toFixed(1) + "%";
           bar.querySelector(".progress-text").textContent = "run #" + run.id + " (" + run.kind +
-            "): " + run.status + (run.status === "running" ? " " + pct + "%" + left(run) : "");
+            "): " + run.status + (run.status === "running" ?
+              " " + pct.toFixed(pct < 10 ? 1 : 0) + "%" + left(run) : "");
           return run.status !== "queued" && run.status !== "running";
         });
     });
