@@ -22,18 +22,20 @@ def _issue_names(result: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def headline(result: dict[str, Any], kind: str) -> list[str]:
-    """The lines at the top of a result: the summary's sentences, or the headline figures."""
+def headline(result: dict[str, Any], kind: str, scenario: Any = None) -> list[str]:
+    """The sentences at the top of a result: those the result carries (``"summary"``), else
+    :func:`allegiance.summary.summarize`'s when it is installed, else the headline figures."""
+    carried = result.get("summary")
+    if isinstance(carried, list) and carried and all(isinstance(s, str) for s in carried):
+        return carried
     try:
-        from allegiance import summary
+        from allegiance.summary import summarize
     except ImportError:
-        summary = None
-    if summary is not None and hasattr(summary, "summarise"):
+        summarize = None
+    if summarize is not None:
         try:
-            found = summary.summarise(result)
-            if found:
-                return [found] if isinstance(found, str) else [str(s) for s in found]
-        except Exception:  # a summary that cannot be written must not hide the result
+            return list(summarize(kind, result, scenario))
+        except (ValueError, KeyError, TypeError):  # a kind it does not know: the figures
             pass
     lines = list(_figures(result, kind))
     lines += [f"warning: {w}" for w in result.get("warnings", []) or []]

@@ -213,7 +213,10 @@ def run_page(run_id: RunId, request: Request, user: User = Depends(page_user),
         previous = hashes[at + 1] if at + 1 < len(hashes) else None
     extras = {}
     if run["status"] == "done" and run["result"]:
-        extras = {"headline": headline(run["result"], run["kind"]),
+        version = store.get_scenario_version(run["scenario_hash"])
+        scenario = library.scenario_of(version) if version is not None and \
+            version.kind == "scenario" else None
+        extras = {"headline": headline(run["result"], run["kind"], scenario),
                   "reference": reference_lines(store, run)}
     return render(request, "run.html", user, run=run, companion=companion, others=others,
                   previous=previous, active=run["status"] in ACTIVE, **extras)
