@@ -80,7 +80,7 @@ class OutputFormat(StrEnum):
 
 
 def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {_escape(message)}")
     raise typer.Exit(EXIT_BAD_INPUT)
 
 

@@ -219,17 +219,13 @@ def compute_backtest(dataset, *, model=None, params=None, options=None, seed=Non
     ``dataset`` is a :class:`Dataset` or a path; ``model`` a name or ``"all"``; options
     ``capability`` (an option or ``"all"``), ``runs``, ``bootstrap``, ``tune``
     (``{"param": NAME, "values": [...]}``, a single model). ``value`` is the combined
-    :class:`~allegiance.validation.backtest.BacktestResult`."""
-    from allegiance.io.deu import read_dataset_text
+    :class:`~allegiance.validation.backtest.BacktestResult`; ``extra["warnings"]`` the
+    reader's notes on mapped values."""
+    import warnings
+
+    from allegiance.io.deu import DeuValuesMapped, read_dataset_text
     from allegiance.models.registry import make_model
-    from allegiance.validation.backtest import (
-        BacktestResult,
-        cross_validated_summaries,
-        resolve_models,
-        run_backtest,
-        scored,
-        tune,
-    )
+    from allegiance.validation.backtest import backtest_options, resolve_models, scored
     from allegiance.validation.capability import OPTIONS, check_option
 
     if as_of or variant:
@@ -239,13 +235,11 @@ def compute_backtest(dataset, *, model=None, params=None, options=None, seed=Non
     data = dataset if isinstance(dataset, Dataset) else Dataset.from_path(dataset)
     seed = 0 if seed is None else seed
     params = dict(params or {})
-    model = model or "all"
-    names = resolve_models(model)
+    names = resolve_models(model or "all")
     capability = opts["capability"]
     choices = list(OPTIONS) if capability.lower() == "all" else [check_option(capability)]
     if params and len(names) != 1:
         raise ValueError("--param needs a single --model")
-    per_model = {names[0]: params} if params else {}
     if params:
         make_model(names[0], **params)  # a bad parameter is the user's error: say so now
     tuned: tuple[str, list] | None = None
@@ -256,7 +250,11 @@ def compute_backtest(dataset, *, model=None, params=None, options=None, seed=Non
         for value in values:
             make_model(names[0], **{**params, name: value})
         tuned = (name, values)
-    datasets = {c: read_dataset_text(data.text, data.name, capability=c) for c in choices}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeuValuesMapped)
+        datasets = {c: read_dataset_text(data.text, data.name, capability=c) for c in choices}
+    notes = list(dict.fromkeys(str(w.message) for w in caught
+                               if issubclass(w.category, DeuValuesMapped)))
     n_issues = len(scored(next(iter(datasets.values()))))
     n_runs = (len(names) + (0 if "mean" in names else 1)) if tuned is None else 1 + len(tuned[1])
     total, done = len(choices) * n_runs * n_issues, [0]
@@ -266,31 +264,13 @@ def compute_backtest(dataset, *, model=None, params=None, options=None, seed=Non
         if progress:
             progress(done[0], total)
 
-    results: dict[str, BacktestResult] = {}
-    for choice in choices:
-        if tuned is not None:
-            results[choice] = tune(datasets[choice], names[0], tuned[0], tuned[1],
-                                   capability=choice, runs=opts["runs"], seed=seed,
-                                   n_boot=opts["bootstrap"], params=params, on_issue=on_issue)
-        else:
-            results[choice] = run_backtest(datasets[choice], models=names, capability=choice,
-                                           runs=opts["runs"], seed=seed,
-                                           n_boot=opts["bootstrap"], params=per_model,
-                                           on_issue=on_issue)
-    summaries = [s for r in results.values() for s in r.summaries]
-    predictions = [p for r in results.values() for p in r.predictions]
-    failures = [f for r in results.values() for f in r.failures]
-    if len(choices) > 1 and tuned is None:
-        cv_summaries, cv_predictions = cross_validated_summaries(
-            results, n_boot=opts["bootstrap"], seed=seed)
-        summaries += cv_summaries
-        predictions += cv_predictions
-    first = next(iter(results.values()))
-    settings = {**first.settings, "capability": choices, "dataset": Path(data.name).name}
-    combined = BacktestResult(settings=settings, summaries=summaries, predictions=predictions,
-                              failures=failures)
+    combined = backtest_options(datasets, models=names, runs=opts["runs"], seed=seed,
+                                n_boot=opts["bootstrap"],
+                                params={names[0]: params} if params else {}, tuned=tuned,
+                                on_issue=on_issue)
+    combined.settings["dataset"] = Path(data.name).name
     analysis = Analysis("backtest", combined, lambda: json.loads(combined.to_json()))
-    analysis.extra["first_settings"] = first.settings
+    analysis.extra.update(warnings=notes, n_issues=n_issues)
     return analysis
 
 

@@ -269,7 +269,7 @@ def dump_yaml(scenario: Scenario) -> str:
 
     ordered = {k: simplify(data[k]) for k in
                ("id", "title", "description", "date", "metadata", "seed", "sources", "issues",
-                "actors", "coalitions", "variants", "model_parameters") if k in data}
+                "actors", "coalitions", "variants", "lever_sets", "model_parameters") if k in data}
     return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -13,11 +13,11 @@ atomically.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,15 +25,7 @@ from allegiance.cli_common import console, err_console, fail, parse_params, user
 from allegiance.store.recording import DbOpt, LabelOpt, SaveOpt, print_run_id, recording
 from allegiance.validation.backtest import ModelSummary, model_availability
 from allegiance.validation.capability import OPTIONS
-
-
-def _fmt(value: float | None, digits: int = 1, percent: bool = False) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    if percent:
-        return f"{100 * value:.0f}%"
-    text = f"{value:.{digits}f}"
-    return "0.0" if text in ("-0.0", "-0.00") else text
+from allegiance.validation.tables import fmt, summary_markdown
 
 
 def summary_table(summaries: list[ModelSummary], title: str) -> Table:
@@ -47,27 +39,12 @@ def summary_table(summaries: list[ModelSummary], title: str) -> Table:
         if s.model == "mean" or not s.vs_mean_n:
             versus = "—" if s.model != "mean" else "(baseline)"
         else:
-            versus = (f"{_fmt(s.vs_mean, 2)} [{_fmt(s.vs_mean_low, 2)}, "
-                      f"{_fmt(s.vs_mean_high, 2)}]")
-        table.add_row(s.model, s.capability, issues, _fmt(s.mae), _fmt(s.median_ae),
-                      _fmt(s.within_10, percent=True), versus,
-                      _fmt(s.coverage_50, percent=True), _fmt(s.coverage_80, percent=True))
+            versus = (f"{fmt(s.vs_mean, 2)} [{fmt(s.vs_mean_low, 2)}, "
+                      f"{fmt(s.vs_mean_high, 2)}]")
+        table.add_row(s.model, s.capability, issues, fmt(s.mae), fmt(s.median_ae),
+                      fmt(s.within_10, percent=True), versus,
+                      fmt(s.coverage_50, percent=True), fmt(s.coverage_80, percent=True))
     return table
-
-
-def summary_markdown(summaries: list[ModelSummary]) -> str:
-    """The summary as a Markdown table (what docs/validation.md shows)."""
-    lines = ["| model | capability | issues (failed) | MAE | median AE | within 10 | "
-             "vs mean [95% CI] | cover 50% | cover 80% |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for s in summaries:
-        versus = ("(baseline)" if s.model == "mean" else "—" if not s.vs_mean_n else
-                  f"{_fmt(s.vs_mean, 2)} [{_fmt(s.vs_mean_low, 2)}, {_fmt(s.vs_mean_high, 2)}]")
-        lines.append(f"| {s.model} | {s.capability} | {s.n_ok} ({s.n_failed}) | {_fmt(s.mae)} | "
-                     f"{_fmt(s.median_ae)} | {_fmt(s.within_10, percent=True)} | {versus} | "
-                     f"{_fmt(s.coverage_50, percent=True)} | "
-                     f"{_fmt(s.coverage_80, percent=True)} |")
-    return "\n".join(lines) + "\n"
 
 
 def backtest_command(
@@ -92,6 +69,9 @@ def backtest_command(
     output_dir: Annotated[str, typer.Option("--output-dir", "-o", help="Folder for summary.csv, "
                                             "predictions.csv and backtest.json.")
                           ] = "backtest-results",
+    allow_failures: Annotated[bool, typer.Option(
+        "--allow-failures", help="Exit 0 even when a model failed on some issues (they are "
+        "scored on the rest; the failures are listed in backtest.json).")] = False,
     save: SaveOpt = False,
     db: DbOpt = None,
     label: LabelOpt = None,
@@ -123,34 +103,56 @@ def backtest_command(
         analysis = compute_backtest(dataset, model=model, params=params, options=options,
                                     seed=seed, progress=run.progress(update))
         run_id = run.finish(analysis.document())
-    combined, first_settings = analysis.value, analysis.extra["first_settings"]
-    summaries, failures = combined.summaries, combined.failures
+    for note in analysis.extra["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {escape(note)}")
+    combined = first = analysis.value
+    summaries, failures, n_issues = combined.summaries, combined.failures, \
+        analysis.extra["n_issues"]
     out = Path(output_dir)
     write_atomic(out / "summary.csv", combined.summary_csv())
     write_atomic(out / "predictions.csv", combined.predictions_csv())
     write_atomic(out / "backtest.json", combined.to_json())
     write_atomic(out / "summary.md", summary_markdown(summaries))
     console.print(summary_table(
-        summaries, f"backtest of {Path(dataset).name}: {first_settings['scored_issues']} issues "
-        f"with an outcome ({first_settings['issues']} in the file), "
-        f"{first_settings['proposals']} proposals; absolute errors in points on 0–100"))
+        summaries, f"backtest of {Path(dataset).name}: {first.settings['scored_issues']} issues "
+        f"with an outcome ({first.settings['issues']} in the file), "
+        f"{first.settings['proposals']} proposals; absolute errors in points on 0–100"))
     console.print("vs mean = mean of |error| − |error of the compromise model| (negative: better), "
                   f"cluster bootstrap over proposals ({bootstrap} resamples, seed {seed}).")
     for s in summaries:
         if s.note:
             console.print(f"[dim]{s.model} ({s.capability}): {s.note}[/]")
-    failed: dict[str, int] = {}
-    for f in failures:
-        failed[f["model"]] = failed.get(f["model"], 0) + 1
-    for name, count in failed.items():
-        example = next(f["error"] for f in failures if f["model"] == name)
-        err_console.print(f"[yellow]{name}: failed on {count} issue-run(s), e.g. {example}[/]")
     _, missing = model_availability()
     if missing and model.lower() == "all":
         err_console.print("[yellow]not in this build: " + ", ".join(sorted(missing)) + "[/]")
     err_console.print(f"wrote {out / 'summary.csv'}, {out / 'summary.md'}, "
                       f"{out / 'predictions.csv'}, {out / 'backtest.json'}")
     print_run_id(run_id)
+    lines = failure_lines(failures, n_issues)
+    style = "yellow" if allow_failures else "red"
+    for line in lines:
+        err_console.print(f"[{style}]{escape(line)}[/]")
+    if lines and not allow_failures:
+        err_console.print(f"[red]the backtest is incomplete: {len(lines)} model run(s) failed on "
+                          f"some issues (details: {out / 'backtest.json'}, 'failures'); "
+                          "--allow-failures accepts this[/]")
+        raise typer.Exit(1)
 
 
-__all__ = ["backtest_command", "summary_markdown", "summary_table"]
+def failure_lines(failures: list[dict], n_issues: int) -> list[str]:
+    """One line per model and capability option that failed on any issue: how many issues,
+    and the most common error."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for f in failures:
+        grouped.setdefault((f["model"], str(f.get("capability") or "")), []).append(
+            str(f["error"]))
+    lines = []
+    for (name, option), errors in grouped.items():
+        common = max(set(errors), key=errors.count)
+        where = f" ({option})" if option else ""
+        lines.append(f"{name}{where}: failed on {len(errors)} of {n_issues} issues, e.g. "
+                     f"{common}")
+    return lines
+
+
+__all__ = ["backtest_command", "failure_lines", "summary_markdown", "summary_table"]
