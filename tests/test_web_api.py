@@ -271,3 +271,30 @@ def test_backtest_of_an_uploaded_deu_file(site, reference):
     assert run["kind"] == "backtest" and run["result"]["summaries"]
     page = client.get(f"/runs/{run_id}")
     assert page.status_code == 200 and 'data-kind="backtest"' in page.text
+
+
+def test_editor_checks_saves_and_diffs(tmp_path):
+    app, web = make_app(tmp_path, workers=None)
+    client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+    sign_in(client, "analyst")
+    token = csrf_of(client)
+    usa = allegiance.load_scenario("syria-2014").actor_ids.index("usa")
+    field = f"f:actors.{usa}.issues.settlement.position.value"
+    checked = client.post("/scenarios/syria-2014/check", data={"csrf_token": token,
+                                                                field: "250"}).json()
+    errors = [p for p in checked["problems"] if p["severity"] == "error"]
+    assert errors[0]["path"] == f"actors.{usa}.issues.settlement.position.value"
+    assert "outside the scale" in errors[0]["message"]
+    refused = client.post("/scenarios/syria-2014/save", data={"csrf_token": token,
+                                                              field: "abc"})
+    assert refused.status_code == 422 and "is not a number" in refused.text
+    assert web.store.scenario_versions("syria-2014") == []  # nothing saved
+    saved = client.post("/scenarios/syria-2014/save", data={"csrf_token": token, field: "80"},
+                        follow_redirects=False)
+    assert saved.status_code == 303
+    new, old = web.store.scenario_versions("syria-2014")
+    assert old.saved_by == "built-in" and new.saved_by == "analyst"
+    diff = client.get(f"/scenarios/syria-2014/diff?a={old.content_hash}&b={new.content_hash}")
+    assert "usa › issues › settlement" in diff.text and "80.0" in diff.text
+    rows = diff.text.count("<tr>") - 1
+    assert rows == 1  # only what changed
