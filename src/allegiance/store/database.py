@@ -147,8 +147,7 @@ class Database:
             if self.dialect == "postgresql" and connection.closed:
                 self._local.connection = None  # reconnect next time
             error = StoreError(f"{self.where}: {reason(exc)}")
-            error.integrity = "integrity" in type(exc).__name__.lower() or \
-                "UNIQUE constraint" in str(exc)
+            error.integrity = any(c.__name__ == "IntegrityError" for c in type(exc).__mro__)
             raise error from exc
 
     # ------------------------------------------------------------------ values
