@@ -298,3 +298,24 @@ def test_editor_checks_saves_and_diffs(tmp_path):
     assert "usa › issues › settlement" in diff.text and "80.0" in diff.text
     rows = diff.text.count("<tr>") - 1
     assert rows == 1  # only what changed
+
+
+def test_sessions_live_in_the_store(tmp_path):
+    from allegiance.web.app import create_app
+    from allegiance.web.auth import SESSION_COOKIE
+    from allegiance.web.context import WebContext
+
+    app, web = make_app(tmp_path, workers=None)
+    client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+    sign_in(client, "analyst")
+    cookie = client.cookies.get(SESSION_COOKIE)
+    restarted = create_app(WebContext(store=web.store, db_url=web.db_url))  # a new server
+    other = TestClient(restarted, base_url="https://testserver", cookies={SESSION_COOKIE: cookie})
+    assert other.get("/", follow_redirects=False).status_code == 200
+    token = csrf_of(client)
+    client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    copied = TestClient(app, base_url="https://testserver", cookies={SESSION_COOKIE: cookie})
+    assert copied.get("/", follow_redirects=False).status_code == 303  # signed out everywhere
+    sign_in(client, "viewer")
+    web.store.remove_user("viewer")
+    assert client.get("/", follow_redirects=False).status_code == 303

@@ -3,26 +3,25 @@ CSRF tokens, the sign-in rate limit and the role checks used by every route.
 
 - Passwords are hashed with Argon2id (argon2-cffi); API tokens are random 256-bit strings stored
   as their SHA-256 (a token is as strong as a key, so a fast hash suffices and allows look-up).
-- A session is a cookie holding ``{user, expiry, nonce, csrf}`` signed with HMAC-SHA256 (standard
-  library); signing out revokes its nonce. Cookies are ``HttpOnly``, ``Secure``, ``SameSite=Lax``.
+- A session is a random id in a cookie; the store keeps its SHA-256 with the user, the expiry and
+  the CSRF token, and signing out deletes it. Cookies are ``HttpOnly``, ``Secure``,
+  ``SameSite=Lax``.
 - Every form and every cookie-authenticated API call that changes something carries the session's
   CSRF token (a hidden field, or the ``X-CSRF-Token`` header sent by the page's script).
 - Roles are ordered: viewer (reads) < analyst (also edits and runs) < admin (also manages users).
 
 Example
 -------
->>> signer = SessionSigner(b"k" * 32)
->>> cookie = signer.issue("ada")
->>> signer.read(cookie)["user"]
-'ada'
+>>> role_at_least("admin", "analyst"), role_at_least("viewer", "analyst")
+(True, False)
+>>> len(hash_token(new_token()))
+64
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
 import threading
 import time
@@ -92,55 +91,39 @@ def dummy_verify(password: str) -> None:
 
 
 # ---------------------------------------------------------------------- sessions
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+class Sessions:
+    """Web sessions kept in the store: the cookie holds a random 256-bit id, the store only its
+    SHA-256 with the user, the expiry and the session's CSRF token. Signing out (or removing
+    the user) deletes the row, so a copied cookie stops working everywhere at once."""
 
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class SessionSigner:
-    """Issues and reads signed session cookies; remembers revoked sessions (signed out)."""
-
-    def __init__(self, secret: bytes, lifetime: int = SESSION_SECONDS):
-        self._secret = secret
+    def __init__(self, store, lifetime: int = SESSION_SECONDS):
+        self.store = store
         self.lifetime = lifetime
-        self._revoked: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._secret, payload.encode("ascii"), hashlib.sha256).digest())
 
     def issue(self, user: str) -> str:
-        body = {"user": user, "exp": int(time.time()) + self.lifetime,
-                "nonce": secrets.token_urlsafe(12), "csrf": secrets.token_urlsafe(24)}
-        payload = _b64(json.dumps(body, separators=(",", ":")).encode("utf-8"))
-        return f"{payload}.{self._sign(payload)}"
+        """A new session for ``user``; the cookie's value."""
+        import datetime as dt
+
+        token = secrets.token_urlsafe(32)
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.lifetime)
+        self.store.add_session(hash_token(token), user, expires,
+                               {"csrf": secrets.token_urlsafe(24)})
+        return token
 
     def read(self, cookie: str | None) -> dict | None:
-        """The session's contents, or None when missing, forged, expired or signed out."""
-        if not cookie or cookie.count(".") != 1 or len(cookie) > 4096:
+        """``{user, role, csrf, hash}`` of a live session, or None (missing, unknown, expired,
+        signed out)."""
+        if not cookie or len(cookie) > 200:
             return None
-        payload, signature = cookie.split(".")
-        if not hmac.compare_digest(signature, self._sign(payload)):
+        digest = hash_token(cookie)
+        found = self.store.session(digest)
+        if found is None:
             return None
-        try:
-            body = json.loads(_unb64(payload))
-        except ValueError:
-            return None
-        if not isinstance(body, dict) or body.get("exp", 0) < time.time():
-            return None
-        with self._lock:
-            if body.get("nonce") in self._revoked:
-                return None
-        return body
+        user, data = found
+        return {"user": user.name, "role": user.role, "csrf": data.get("csrf"), "hash": digest}
 
     def revoke(self, session: dict) -> None:
-        now = time.time()
-        with self._lock:
-            self._revoked = {n: exp for n, exp in self._revoked.items() if exp > now}
-            self._revoked[session["nonce"]] = session["exp"]
+        self.store.remove_session(session["hash"])
 
 
 def same_token(expected: str | None, given: str | None) -> bool:

@@ -1,4 +1,4 @@
-"""What every request of the web app shares — the store, the job pool, the session signer, the
+"""What every request of the web app shares — the store, the job pool, the sessions, the
 limits — and the dependencies that say who is asking: :func:`page_user` for pages (a session
 cookie; signed out goes to ``/login``), :func:`api_user` for the API (a Bearer token or a
 session cookie; signed out is 401) and :func:`requires` for a role.
@@ -6,7 +6,6 @@ session cookie; signed out is 401) and :func:`requires` for a role.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +16,7 @@ from allegiance.web.auth import (
     SESSION_COOKIE,
     FirstAdminLink,
     LoginLimiter,
-    SessionSigner,
+    Sessions,
     hash_token,
     role_at_least,
     same_token,
@@ -50,7 +49,6 @@ class WebContext:
     db_url: str | None
     limits: Limits = field(default_factory=Limits)
     workers: int = 2
-    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     #: False only for tests driving plain-HTTP servers whose client will not send Secure cookies
     secure_cookies: bool = True
     pool: Any = None
@@ -59,7 +57,7 @@ class WebContext:
     scheduler: str | None = None
 
     def __post_init__(self) -> None:
-        self.signer = SessionSigner(self.secret)
+        self.sessions = Sessions(self.store)
         self.limiter = LoginLimiter()
 
 
@@ -88,14 +86,10 @@ def _field(row: Any, name: str) -> Any:
 
 
 def session_user(request: Request) -> User | None:
-    web = context(request)
-    session = web.signer.read(request.cookies.get(SESSION_COOKIE))
+    session = context(request).sessions.read(request.cookies.get(SESSION_COOKIE))
     if session is None:
         return None
-    row = web.store.get_user(session["user"])
-    if row is None:
-        return None
-    return User(name=_field(row, "name"), role=_field(row, "role"), csrf=session["csrf"],
+    return User(name=session["user"], role=session["role"], csrf=session["csrf"],
                 session=session)
 
 

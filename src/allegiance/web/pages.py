@@ -109,7 +109,7 @@ async def login(request: Request) -> Response:
 def _signed_in(request: Request, name: str, target: str) -> Response:
     web = context(request)
     response = RedirectResponse(target, status_code=303)
-    _cookie(response, request, SESSION_COOKIE, web.signer.issue(name), web.signer.lifetime)
+    _cookie(response, request, SESSION_COOKIE, web.sessions.issue(name), web.sessions.lifetime)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return response
 
@@ -146,7 +146,7 @@ def _account_problem(name: str, password: str) -> str | None:
 @router.post("/logout")
 async def logout(request: Request, user: User = Depends(page_user)) -> Response:
     await check_form_csrf(request, user)
-    context(request).signer.revoke(user["session"])
+    context(request).sessions.revoke(user["session"])
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
