@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench docs clean
+.PHONY: run test lint bench docs fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ bench: $(STAMP_TEST)
 	$(BIN)/python -m compileall -q src/allegiance
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
+FUZZ_INPUTS ?= 1000000
+FUZZ_SEED ?= 1
+ATHERIS_SECONDS ?= 0
+fuzz: $(STAMP_TEST)
+	$(BIN)/python -m pip install --quiet -e '.[test,fuzz]'
+	$(BIN)/python -m fuzz.campaign --inputs $(FUZZ_INPUTS) --seed $(FUZZ_SEED) --workers 2 \
+		--atheris $(ATHERIS_SECONDS)
 # every results table in docs/ (the DEU split beside the repository; the full backtest takes minutes)
 docs: $(STAMP_RUN)
 	$(BIN)/python -m allegiance.docs

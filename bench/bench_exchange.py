@@ -62,24 +62,27 @@ def best_of(fn, repeat: int) -> tuple[float, float]:
 def main() -> None:
     quick = "--quick" in sys.argv
     reference = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else None
-    cases: list[tuple[str, ScenarioArrays, int]] = []
+    cases: list[tuple[str, ScenarioArrays, int, str]] = []
     for name in ("sample_data.txt", "cop21.csv"):
         if (SHARED / name).exists():
-            cases.append((name, read_decide_file(SHARED / name), 10))
+            cases.append((name, read_decide_file(SHARED / name), 10, "float"))
         else:
             print(f"(skipping {name}: reference input not found at {SHARED})")
-    cases += [("synthetic 50x5", synthetic(50, 5), 10),
-              ("synthetic 100x10", synthetic(100, 10), 10 if not quick else 1)]
+    # the decide-compatible arithmetic on the same inputs
+    cases += [(name, arrays, rounds, "decimal28") for name, arrays, rounds, _ in list(cases)]
+    cases += [("synthetic 50x5", synthetic(50, 5), 10, "float"),
+              ("synthetic 100x10", synthetic(100, 10), 10 if not quick else 1, "float")]
     if not quick:
         # 10 rounds at 200 x 20 take many minutes; one round shows the scaling
-        cases.append(("synthetic 200x20", synthetic(200, 20), 1))
-    header = (f"{'scenario':<18} {'actors':>6} {'issues':>6} {'rounds':>6} {'exchanges/rd':>12} "
+        cases.append(("synthetic 200x20", synthetic(200, 20), 1, "float"))
+    header = (f"{'scenario':<18} {'arithmetic':>10} {'actors':>6} {'issues':>6} {'rounds':>6} "
+              f"{'exchanges/rd':>12} "
               f"{'ours s':>8} {'cpu s':>7} {'decide model s*':>15} {'x':>6} {'decide CLI s':>12} "
               f"{'x':>6}")
     print(header)
     print("-" * len(header))
-    for name, arrays, rounds in cases:
-        model = ExchangeModel(rounds=rounds, tie_break="first")
+    for name, arrays, rounds, arithmetic in cases:
+        model = ExchangeModel(rounds=rounds, tie_break="first", arithmetic=arithmetic)
         repeat = 1 if arrays.n_actors >= 100 else 3
         result = model.run(arrays, random_state=0)
         seconds, cpu = best_of(lambda m=model, a=arrays: m.run(a, random_state=0), repeat)
@@ -92,7 +95,7 @@ def main() -> None:
         model_text = f"{decide_model:15.2f} {decide_model / seconds:6.0f}" if decide_model else \
             f"{'-':>15} {'-':>6}"
         cli_text = f"{cli:12.0f} {cli / seconds:6.0f}" if cli else f"{'-':>12} {'-':>6}"
-        print(f"{name:<18} {arrays.n_actors:>6} {arrays.n_issues:>6} {rounds:>6} "
+        print(f"{name:<18} {arithmetic:>10} {arrays.n_actors:>6} {arrays.n_issues:>6} {rounds:>6} "
               f"{per_round:>12.0f} {seconds:>8.3f} {cpu:>7.3f} {model_text} {cli_text}")
     print("* decide model s: stored median wall time of decide's library loop (tests/data), taken"
           " on a busy machine; see bench/README.md for a clean re-timing.")

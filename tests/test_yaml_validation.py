@@ -8,7 +8,8 @@ import textwrap
 import pytest
 
 from allegiance.io import load_scenario, validate_file
-from allegiance.io.yaml_format import MAX_BYTES, dump_yaml, read_yaml
+from allegiance.io.filesystem import MAX_BYTES
+from allegiance.io.yaml_format import dump_yaml, read_yaml
 from allegiance.scenario import ScenarioInvalid
 
 GOOD = textwrap.dedent("""\

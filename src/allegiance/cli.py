@@ -16,15 +16,16 @@ import typer
 
 from allegiance.cli_common import (
     OutputFormat,
+    OutputOpt,
     console,
     err_console,
-    escape_markup,
     explain_table,
     fail,
     load,
     new_table,
     parse_params,
     print_problems,
+    styled,
     table_output,
     user_errors,
     write_output,
@@ -40,8 +41,9 @@ from allegiance.io import (
     resolve,
     validate_file,
 )
-from allegiance.io.yaml_format import read_text
+from allegiance.io.filesystem import read_text
 from allegiance.models.registry import MODELS, get_model_class
+from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario
 from allegiance.store.recording import (
     DbOpt,
@@ -109,8 +111,7 @@ def forecast_command(
                     ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Explain the last round.")] = False,
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")
-                      ] = None,
+    output: OutputOpt = None,
     input_format: InputFormatOpt = None,
     save: SaveOpt = False,
     db: DbOpt = None,
@@ -152,14 +153,14 @@ def render_forecast(result: Forecast, explain: bool = False) -> None:
         stamp.append(f"as of {scenario.derived['as_of']}")
     if scenario.derived.get("variant"):
         stamp.append(f"variant {scenario.derived['variant']}")
-    console.print(f"[bold]{scenario.title}[/]" + (f" ({', '.join(stamp)})" if stamp else ""))
+    console.print(styled((scenario.title, "bold"), f" ({', '.join(stamp)})" if stamp else ""))
     params = ", ".join(f"{k}={v}" for k, v in result.model.get_params().items())
-    console.print(f"model [bold]{result.model.name}[/] ({params})"
+    console.print(styled("model ", (result.model.name, "bold"), f" ({params})"
                   + (f", seed {result.seed}" if result.seed is not None else "")
-                  + f"; {int(res.n_rounds)} round(s)")
+                  + f"; {int(res.n_rounds)} round(s)"))
     console.print(f"forecast = {res.outcome_statistic}")
     for warning in result.warnings:
-        console.print(f"[bold yellow]warning:[/] {escape_markup(warning)}")
+        console.print(styled(("warning:", "bold yellow"), f" {warning}"))
     if len(scenario.issues) > DETAILED_ISSUES:
         _render_compact(result)
     else:
@@ -219,9 +220,9 @@ def _render_detailed(result: Forecast) -> None:
     for k, issue in enumerate(scenario.issues):
         low, high = issue.scale
         value = res.outcome[k]
-        table = new_table(title=f"{issue.name}: forecast [bold]{value:.1f}[/] on "
-                      f"{low:g} ({issue.low_label or 'low'}) – {high:g} "
-                      f"({issue.high_label or 'high'})", title_justify="left")
+        table = new_table(title=styled(f"{issue.name}: forecast ", (f"{value:.1f}", "bold"),
+                                       f" on {low:g} ({issue.low_label or 'low'}) – {high:g} "
+                                       f"({issue.high_label or 'high'})"), title_justify="left")
         table.add_column("actor")
         table.add_column("start", justify="right")
         if res.positions.shape[0] > 1:
@@ -322,7 +323,8 @@ def _estimate(scenario: Scenario, est, digits: int = 1) -> str:
 
 
 def render_scenario(scenario: Scenario) -> None:
-    console.print(f"[bold]{scenario.title}[/] ({scenario.id}) {scenario.content_hash()[:19]}")
+    console.print(styled((scenario.title, "bold"),
+                         f" ({scenario.id}) {scenario.content_hash()[:19]}"))
     if scenario.description:
         console.print(scenario.description.strip())
     if scenario.derived:
@@ -361,10 +363,11 @@ def render_scenario(scenario: Scenario) -> None:
         console.print(sources)
     if scenario.coalitions:
         for name, coalition in scenario.coalitions.items():
-            console.print(f"coalition [bold]{name}[/]: {', '.join(coalition.members)}")
+            console.print(styled("coalition ", (name, "bold"),
+                                 f": {', '.join(coalition.members)}"))
     if scenario.variants:
         for name, variant in scenario.variants.items():
-            console.print(f"variant [bold]{name}[/]: {variant.description}")
+            console.print(styled("variant ", (name, "bold"), f": {variant.description}"))
 
 
 # ------------------------------------------------------------------------------- files
@@ -379,15 +382,16 @@ def validate_command(
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if errors:
-        err_console.print(f"[bold red]{errors} error(s)[/], {warnings} warning(s)")
+        err_console.print(styled((f"{errors} error(s)", "bold red"), f", {warnings} warning(s)"))
         raise typer.Exit(2)
-    console.print(f"[green]valid[/]: {file} ({warnings} warning(s))")
+    console.print(styled(("valid", "green"), f": {file} ({warnings} warning(s))"))
 
 
 @app.command("import")
 def import_command(
     file: Annotated[str, typer.Argument(help="A peer file (BDM CSV, KTAB CSV/XML, decide).")],
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write YAML here.")] = None,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write YAML here (a folder for a data set).")] = None,
     input_format: InputFormatOpt = None,
     capability: Annotated[str, typer.Option(
         "--capability", help="Data sets (DEU): capability option (equal, gdp, council-votes, "
@@ -400,23 +404,25 @@ def import_command(
     """
     with user_errors():
         path = resolve(file)
-        name = input_format or detect_format(path, read_text(path))
+        name = input_format or detect_format(path, read_text(path, limits.MAX_DATASET_BYTES))
         if name in DATASET_FORMATS:
             if not output:
                 fail(f"{file} is a {name} data set with one scenario per issue: give a folder "
                      "with --output DIR")
             import warnings as _warnings
 
-            from rich.markup import escape
-
             from allegiance.io.deu import DeuValuesMapped, write_dataset_yaml
+            from allegiance.io.filesystem import WriteError
 
             with _warnings.catch_warnings(record=True) as caught:
                 _warnings.simplefilter("always", DeuValuesMapped)
-                written = write_dataset_yaml(load_dataset(path, name, capability=capability),
-                                             output)
+                try:
+                    written = write_dataset_yaml(
+                        load_dataset(path, name, capability=capability), output)
+                except WriteError as exc:
+                    fail(str(exc))
             for note in dict.fromkeys(str(w.message) for w in caught):
-                err_console.print(f"[yellow]warning:[/] {escape(note)}")
+                err_console.print(styled(("warning:", "yellow"), f" {note}"))
             console.print(f"wrote {len(written)} scenarios to {output}")
             return
     loaded = load(file, input_format=input_format)
@@ -427,7 +433,7 @@ def import_command(
 def export_command(
     scenario: Annotated[str, typer.Argument(help="Scenario name or file.")],
     to: Annotated[str, typer.Option("--to", help=f"One of: {', '.join(FORMATS)}.")],
-    output: Annotated[str | None, typer.Option("--output", "-o")] = None,
+    output: OutputOpt = None,
     issue: Annotated[str | None, typer.Option(
         "--issue", help="The issue to write, for single-issue formats (bdm-csv).")] = None,
     input_format: InputFormatOpt = None,
@@ -439,13 +445,13 @@ def export_command(
     from allegiance.io.losses import export_losses
 
     for line in export_losses(loaded, to):
-        err_console.print(f"[yellow]warning:[/] {to}: {escape_markup(line)}")
+        err_console.print(styled(("warning:", "yellow"), f" {to}: {line}"))
     write_output(text, output)
 
 
 @app.command("schema")
 def schema_command(
-    output: Annotated[str | None, typer.Option("--output", "-o")] = None,
+    output: OutputOpt = None,
 ) -> None:
     """Print the JSON Schema of the scenario format."""
     schema = Scenario.model_json_schema()
@@ -504,8 +510,17 @@ def register_layers(names: list[str] | None = None) -> None:
 register_layers(_requested_layers(sys.argv))
 
 
-def run() -> None:  # pragma: no cover - console entry point
-    app()
+def run() -> None:
+    """The console entry point: the application, with Ctrl-C as one line and exit code 130."""
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED:  # Typer turns KeyboardInterrupt into exit code 130
+            sys.stderr.write("\nallegiance: interrupted\n")
+        raise
+
+
+EXIT_INTERRUPTED = 130
 
 
 if __name__ == "__main__":  # pragma: no cover

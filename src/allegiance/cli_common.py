@@ -10,7 +10,7 @@ import io
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -18,6 +18,7 @@ from allegiance.io import DEFAULT_SCENARIO, load_scenario
 from allegiance.models.base import ExplainTable, ParameterError
 from allegiance.models.registry import UnknownModelError
 from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid
+from allegiance.textstyle import styled
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -50,8 +51,8 @@ class _LazyConsole:
 
         buffer = io.StringIO()
         previous = self._console
-        self._console = Console(file=buffer, width=160, color_system=None, force_terminal=False,
-                                highlight=False, soft_wrap=False)
+        options = {**self._options, "width": self._options.get("width") or 160}
+        self._console = Console(file=buffer, color_system=None, force_terminal=False, **options)
         try:
             yield buffer
         finally:
@@ -59,9 +60,11 @@ class _LazyConsole:
 
 
 #: on a terminal Rich uses its width; piped output gets room for the wide tables
-console = _LazyConsole(highlight=False, soft_wrap=False,
+console = _LazyConsole(highlight=False, soft_wrap=False, markup=False,
                        width=None if sys.stdout.isatty() else 160)
-err_console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
+err_console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
 
 
 def new_table(*args: Any, **kwargs: Any) -> Table:
@@ -80,29 +83,36 @@ class OutputFormat(StrEnum):
 
 
 def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {_escape(message)}")
+    err_console.print(styled(("error:", "bold red"), f" {message}"))
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+#: problems printed one per line; the rest are counted (a generated file can have thousands)
+MAX_PRINTED_ERRORS = 200
+MAX_PRINTED_WARNINGS = 20
+
+
 def print_problems(problems: list[Problem]) -> None:
+    """Every error (up to :data:`MAX_PRINTED_ERRORS`) and the first warnings, one per line with
+    file:line:column; what is left is counted, warnings grouped by what they say."""
+    from collections import Counter
+
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
-    for p in errors:
-        err_console.print(f"[red]{_escape(p.location())}: error:[/] {_escape(p.field())}: "
-                          f"{_escape(p.message)}")
-    for p in warnings:
-        err_console.print(f"[yellow]{_escape(p.location())}: warning:[/] {_escape(p.field())}: "
-                          f"{_escape(p.message)}")
+    for p in errors[:MAX_PRINTED_ERRORS]:
+        err_console.print(styled((f"{p.location()}: error:", "red"),
+                                 f" {p.field()}: {p.message}"))
+    if len(errors) > MAX_PRINTED_ERRORS:
+        err_console.print(styled((f"… and {len(errors) - MAX_PRINTED_ERRORS:,} more error(s)",
+                                  "red")))
+    for p in warnings[:MAX_PRINTED_WARNINGS]:
+        err_console.print(styled((f"{p.location()}: warning:", "yellow"),
+                                 f" {p.field()}: {p.message}"))
+    rest = Counter(p.message for p in warnings[MAX_PRINTED_WARNINGS:])
+    for message, count in rest.most_common():
+        err_console.print(styled((f"… and {count:,} more warning(s):", "yellow"), f" {message}"))
 
 
-def escape_markup(text: str) -> str:
-    """``text`` safe to print through Rich (its square brackets are not markup)."""
-    from rich.markup import escape
-
-    return escape(str(text))
-
-
-_escape = escape_markup
 
 
 @contextlib.contextmanager
@@ -113,7 +123,7 @@ def user_errors() -> Iterator[None]:
     except ScenarioInvalid as exc:
         print_problems(exc.problems)
         count = len(exc.errors)
-        err_console.print(f"[bold red]{count} error(s); nothing was run.[/]")
+        err_console.print(styled((f"{count} error(s); nothing was run.", "bold red")))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except (ParameterError, UnknownModelError) as exc:
         fail(str(exc))
@@ -208,12 +218,36 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Print ``text`` or write it atomically to ``output``."""
+def check_output(output: str | None) -> str | None:
+    """A Typer callback for ``--output``: refuse a path that cannot be written before anything
+    is computed, so that a long run's result is never lost at the end."""
     if output:
-        from allegiance.io.yaml_format import write_atomic
+        from allegiance.io.filesystem import output_problem
 
-        write_atomic(output, text)
+        reason = output_problem(output)
+        if reason:
+            fail(f"cannot write the output: {reason}")
+    return output
+
+
+#: ``--output/-o``, checked before anything is computed (every command that writes uses it)
+OutputOpt = Annotated[str | None, typer.Option(
+    "--output", "-o", help="Write to this file.", callback=check_output)]
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print ``text`` or write it to ``output`` (atomically for a regular file); a folder that
+    had to be created is named, and a failure is a clear error, never a traceback."""
+    if output:
+        from allegiance.io.filesystem import WriteError, missing_folders, write_atomic
+
+        created = missing_folders(output)
+        try:
+            write_atomic(output, text)
+        except WriteError as exc:
+            fail(str(exc))
+        if created is not None:
+            sys.stderr.write(f"created folder {created}\n")
         sys.stderr.write(f"wrote {output}\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -239,5 +239,29 @@ def forecast(
         seed = scenario.seed
     if seed is None and model.stochastic:
         seed = secrets.randbits(63)  # drawn once and recorded, so the run can be repeated
-    result = model.run(scenario.to_arrays(), random_state=seed)
+    arrays = scenario.to_arrays()
+    result = on_scale(model.run(arrays, random_state=seed), arrays, scenario, model.name)
     return Forecast(scenario=scenario, model=model, result=result, seed=seed)
+
+
+class ForecastError(ValueError):
+    """A model gave no finite forecast; the message says on which issue and what to check."""
+
+
+def on_scale(result: ModelResult, arrays, scenario: Scenario, model_name: str) -> ModelResult:
+    """``result`` with positions and outcome held on each issue's scale.
+
+    Models compute in floating point, so a forecast can land a rounding error outside the scale
+    (``100.00000000000001`` on [0, 100]); it is put back on the scale. A forecast that is not a
+    finite number is an error, never a NaN in the output.
+    """
+    bad = ~np.isfinite(result.outcome)
+    if bad.any():
+        index = np.argwhere(bad)[0][-1]
+        raise ForecastError(
+            f"model {model_name!r} gave no finite forecast on issue "
+            f"{scenario.issue_ids[index]!r}: check that capabilities and saliences are not all "
+            "zero and that no number is extreme")
+    result.outcome = np.clip(result.outcome, arrays.scale_low, arrays.scale_high)
+    result.positions = np.clip(result.positions, arrays.scale_low, arrays.scale_high)
+    return result

@@ -69,7 +69,7 @@ class Dataset:
 
     @classmethod
     def from_path(cls, path: str | Path) -> Dataset:
-        from allegiance.io.yaml_format import read_text
+        from allegiance.io.filesystem import read_text
 
         path = Path(path)
         if not path.is_file():

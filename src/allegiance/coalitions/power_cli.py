@@ -16,6 +16,7 @@ import typer
 
 from allegiance.cli_common import (
     OutputFormat,
+    OutputOpt,
     console,
     csv_text,
     load,
@@ -55,8 +56,7 @@ def power_command(
                        ] = None,
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="table, json or csv.")] = OutputFormat.table,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")
-                      ] = None,
+    output: OutputOpt = None,
     input_format: Annotated[str | None, typer.Option(
         "--input-format", help="Scenario file format (default: from the file).")] = None,
     save: SaveOpt = False,

@@ -15,7 +15,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from allegiance.io.errors import ReadError, problem
-from allegiance.io.yaml_format import locate, read_text, validate_yaml, write_atomic
+from allegiance.io.filesystem import read_text, write_atomic
+from allegiance.io.yaml_format import locate, validate_yaml
+from allegiance.scenario import limits
 from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid, check_scenario
 
 DEFAULT_SCENARIO = "syria-2014"
@@ -148,7 +150,8 @@ def validate_file(source: str | Path, input_format: str | None = None) -> list[P
         module = FORMATS[name]._module()
         if hasattr(module, "read_located"):  # locate the warnings too
             scenario, where = module.read_located(path, text)
-            return locate(check_scenario(scenario), where, str(path))
+            return [*scenario.derived.get("read_warnings", []),
+                    *locate(check_scenario(scenario), where, str(path))]
     except ScenarioInvalid as exc:
         return exc.problems
     return [p.model_copy(update={"file": str(path)}) for p in check_scenario(scenario)]
@@ -171,7 +174,7 @@ def save_scenario(scenario: Scenario, path: str | Path, to: str = "yaml") -> Non
 def load_dataset(source: str | Path, input_format: str | None = None, **options) -> list[Scenario]:
     """Every scenario of a data-set file (e.g. DEU: one per issue); a scenario file gives one."""
     path = resolve(source)
-    text = read_text(path)
+    text = read_text(path, limits.MAX_DATASET_BYTES)
     name = input_format or detect_format(path, text)
     if name == "deu":
         from allegiance.io.deu import read_dataset_text

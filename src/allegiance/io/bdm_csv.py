@@ -149,6 +149,14 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
     errors.raise_if_any()
 
     salience_scale = 100 if any(r[4] > 1 for r in records) else 1
+    if salience_scale == 100:
+        small = [(r[0], r[4]) for r in records if 0 < r[4] <= 1]
+        if small:
+            rows = ", ".join(f"line {line} ({format_number(v)})" for line, v in small[:10])
+            more = f" and {len(small) - 10} more" if len(small) > 10 else ""
+            errors.warn(f"saliences are read on 0–100 because some exceed 1, so {rows}{more} "
+                        "become tiny (0.8 → 0.008): if those were meant on 0–1, write every "
+                        "salience on one scale", small[0][0], 1)
     positions = [r[3] for r in records]
     scale = nice_scale(positions)
     ids = unique_slugs([r[1].text for r in records])
@@ -175,7 +183,7 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
     }
     if salience_scale == 100:
         data["metadata"] = {"bdm_csv": {"salience_scale": 100}}
-    return build_scenario(data, where, file), where
+    return build_scenario(data, where, file, errors.warnings), where
 
 
 def write(scenario: Scenario, issue: str | None = None) -> str:

@@ -106,8 +106,10 @@ def _split(line: str) -> tuple[str, str, list[Cell]] | None:
 
 
 def _squash(cells: list[Cell], width: int) -> list[Cell]:
-    while cells and len(cells) > width and not cells[-1].text:
-        cells = cells[:-1]
+    end = len(cells)
+    while end > width and not cells[end - 1].text:
+        end -= 1
+    cells = cells[:end]
     if len(cells) <= width:
         return cells + [Cell("", 0)] * (width - len(cells))
     last = cells[width - 1]

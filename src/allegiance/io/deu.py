@@ -55,6 +55,7 @@ from pydantic import ValidationError
 
 from allegiance.io.deu_values import BASE_VALUES, accepted, base_value, is_missing
 from allegiance.io.errors import Problem, ReadError, problem, validation_message
+from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario, ScenarioInvalid
 
 #: actor code -> name (codes as used in the DEU column names)
@@ -463,7 +464,7 @@ def _sourced(value: float, source: dict[str, Any] | None, note: str = "") -> Any
 def _int_or_text(text: str) -> int | str:
     try:
         return int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or inf / 1e999
         return text
 
 
@@ -480,36 +481,64 @@ def read_dataset(path: str | Path, capability: str = "equal") -> list[Scenario]:
     ``council-votes``, ``shapley-shubik``). Raises :class:`ReadError` listing every malformed cell
     with its file, line and column.
     """
-    from allegiance.io.yaml_format import read_text
+    from allegiance.io.filesystem import read_text
 
     path = Path(path)
     if not path.is_file():
         raise ReadError([problem("no such file", file=str(path))], source=str(path))
-    return read_dataset_text(read_text(path), str(path), capability)
+    return read_dataset_text(read_text(path, limits.MAX_DATASET_BYTES), str(path), capability)
 
 
 def write_dataset_yaml(scenarios: list[Scenario], out_dir: str | Path) -> list[Path]:
-    """Write each scenario as ``<out_dir>/<scenario id>.yaml`` (atomically); return the paths."""
-    from allegiance.io.yaml_format import write_yaml
+    """Write each scenario as ``<out_dir>/<scenario id>.yaml``; return the paths.
+
+    The files are written into a temporary folder beside ``out_dir`` first and moved into place
+    only when all of them are written, so an interrupted import leaves no partial folder (a new
+    ``out_dir`` appears whole, by one rename; into an existing one each file is moved atomically).
+    """
+    import shutil
+    import tempfile
+
+    from allegiance.io.filesystem import WriteError
+    from allegiance.io.yaml_format import dump_yaml
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for scenario in scenarios:
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in scenario.id)
-        target = out / f"{safe}.yaml"
-        write_yaml(scenario, target)
-        written.append(target)
-    return written
+    if out.exists() and not out.is_dir():
+        raise WriteError(f"{out} is a file; give a folder for the data set's scenarios")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name[:100]}.partial-", dir=out.parent))
+    except OSError as exc:
+        raise WriteError(f"cannot write into {out}: {exc.strerror}") from None
+    names = []
+    try:
+        for scenario in scenarios:
+            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in scenario.id)
+            name = f"{safe[:200]}.yaml"
+            (staging / name).write_text(dump_yaml(scenario), encoding="utf-8")
+            names.append(name)
+        if not out.exists():
+            staging.rename(out)
+        else:
+            for name in names:
+                (staging / name).replace(out / name)
+            staging.rmdir()
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise WriteError(f"cannot write into {out}: {exc.strerror}") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [out / name for name in names]
 
 
 # the single-scenario format interface (allegiance.io.FORMATS): the first issue only is not
 # useful, so reading a DEU file as *one* scenario points the user to the dataset functions.
 def read(path: Path, text: str) -> Scenario:
-    scenarios = read_dataset_text(text, str(path))
-    if len(scenarios) == 1:
-        return scenarios[0]
-    raise ReadError([problem(f"this DEU file holds {len(scenarios)} issues, one scenario each; "
+    parsed = parse_text(text, str(path))  # rows only: a data set is refused before it is built
+    if len(parsed.rows) == 1:
+        return scenarios_from(parsed)[0]
+    raise ReadError([problem(f"this DEU file holds {len(parsed.rows)} issues, one scenario each; "
                              "import it with `allegiance import FILE -o DIR` or run "
                              "`allegiance backtest FILE`", file=str(path))], source=str(path))
 

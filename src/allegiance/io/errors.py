@@ -81,6 +81,10 @@ def _iso_date_hint(value: Any) -> str:
         return ""
 
 
+#: the limit named by a string field's maximum length (allegiance.scenario.limits)
+_TEXT_LIMITS = {200: "max-id-chars", 500: "max-name-chars", 20_000: "max-text-chars"}
+
+
 def validation_message(error: dict[str, Any]) -> str:
     """A pydantic validation error (one item of ``ValidationError.errors()``) as a sentence that
     says what is wrong and what to write instead.
@@ -131,7 +135,16 @@ def validation_message(error: dict[str, Any]) -> str:
     if kind in ("too_short", "too_long"):
         size = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
         word = "at least" if kind == "too_short" else "at most"
-        return f"{got} has {ctx.get('actual_length', '?')} item(s): write {word} {size}"
+        count = ctx.get("actual_length")
+        count = "too many" if count is None else f"{count:,}"
+        name = {"actors": "max-actors", "issues": "max-issues", "history": "max-history"}.get(
+            str(loc[-1]) if loc else "", "max-items")
+        return f"this list has {count} item(s): write {word} {size:,} (limit {name})"
+    if kind == "string_too_long":
+        length = len(value) if isinstance(value, str) else "too many"
+        return (f"{shown(value[:40] if isinstance(value, str) else value)} has {length:,} "
+                f"characters: write at most {ctx.get('max_length', 0):,} (limit "
+                f"{_TEXT_LIMITS.get(ctx.get('max_length'), 'max-text-chars')})")
     if kind in _BOUNDS:
         limit = next(iter(ctx.values()), "")
         return f"{got} is out of range: write a number {_BOUNDS[kind]} {limit}"

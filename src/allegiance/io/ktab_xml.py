@@ -62,6 +62,7 @@ from allegiance.io.tabular import (
     slugify,
     unique_slugs,
 )
+from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario
 
 #: KTAB's XML element -> (our snake_case key, KTAB's allowed values, KTAB's default)
@@ -82,7 +83,7 @@ PARAMETERS: dict[str, tuple[str, tuple[str, ...], str]] = {
 }
 DEFAULT_SEED = 15455440707583219804
 MAX_DEPTH = 32
-MAX_ELEMENTS = 2_000_000
+MAX_ELEMENTS = limits.MAX_XML_ELEMENTS
 
 
 @dataclass
@@ -128,7 +129,7 @@ def parse_xml(text: str, file: str) -> Element:
     def start(tag: str, attrs: dict[str, str]) -> None:
         count[0] += 1
         if count[0] > MAX_ELEMENTS:
-            refuse(f"more than {MAX_ELEMENTS:,} elements")
+            refuse(f"more than {MAX_ELEMENTS:,} elements (limit max-xml-elements)")
         if len(stack) >= MAX_DEPTH:
             refuse(f"elements nest deeper than {MAX_DEPTH} levels")
         element = Element(tag, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)

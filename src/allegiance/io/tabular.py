@@ -14,9 +14,13 @@ from typing import Any
 
 from allegiance.io.errors import Problem, ReadError, problem
 from allegiance.io.yaml_format import scenario_from_data
+from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario
 
-MAX_ROWS = 20_000  # actors; no peer tool takes more (KTAB: 250), and reading stays within seconds
+MAX_ROWS = limits.MAX_ACTORS  # actors; no peer tool takes more (KTAB: 250)
+#: a decimal number: unambiguous, so matching is linear in the length of the text
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 MAX_PROBLEMS = 200
 
 Location = tuple[int, int]
@@ -120,6 +124,13 @@ class Collector:
 
     file: str
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def warn(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        """Record a warning: the file is read, but the reader had to interpret something."""
+        if len(self.warnings) < MAX_PROBLEMS:
+            self.warnings.append(problem(message, file=self.file, line=line, column=column,
+                                         severity="warning"))
 
     def add(self, message: str, line: int | None = None, column: int | None = None,
             path: tuple = ()) -> None:
@@ -135,18 +146,25 @@ class Collector:
                path: tuple = ()) -> float | None:
         """``cell`` as a finite number, or None after recording a located problem."""
         text = cell.text
-        if decimal_comma and re.fullmatch(r"[+-]?\d+,\d+", text):
-            text = text.replace(",", ".")
         if not text:
             self.add(f"{what}: missing (expected a number)", line, cell.column, path)
             return None
-        try:
-            value = float(text) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
-                                                text) else None
-        except (ValueError, OverflowError):
-            value = None
+        if len(text) > limits.MAX_NUMBER_CHARS:
+            self.add(f"{what}: {limits.excerpt(text)} is not a number: numbers are limited to "
+                     f"{limits.MAX_NUMBER_CHARS} characters (limit max-number-chars)", line,
+                     cell.column, path)
+            return None
+        if decimal_comma and _DECIMAL_COMMA.fullmatch(text):
+            text = text.replace(",", ".")
+        value = float(text) if _NUMBER.fullmatch(text) else None
         if value is None or not math.isfinite(value):
-            self.add(f"{what}: {cell.text!r} is not a number", line, cell.column, path)
+            self.add(f"{what}: {limits.excerpt(cell.text)} is not a number", line, cell.column,
+                     path)
+            return None
+        if abs(value) > limits.MAX_MAGNITUDE:
+            self.add(f"{what}: {format_number(value)} is too large: numbers are limited to "
+                     f"magnitude {limits.MAX_MAGNITUDE:g} (limit max-magnitude)", line,
+                     cell.column, path)
             return None
         if minimum is not None and value < minimum or maximum is not None and value > maximum:
             lo = "-inf" if minimum is None else format_number(minimum)
@@ -161,10 +179,15 @@ class Collector:
             raise ReadError(self.problems, source=self.file)
 
 
-def build_scenario(data: dict[str, Any], where: dict[tuple, Location], file: str) -> Scenario:
+def build_scenario(data: dict[str, Any], where: dict[tuple, Location], file: str,
+                   warnings: list[Problem] | None = None) -> Scenario:
     """Validate ``data`` as a Scenario; every problem is located with ``where`` (path -> line,
-    column of the cell the field came from)."""
-    return scenario_from_data(data, where, file)
+    column of the cell the field came from). The reader's ``warnings`` travel with the scenario
+    (``scenario.derived["read_warnings"]``, not part of its substance) for ``validate`` to show."""
+    scenario = scenario_from_data(data, where, file)
+    if warnings:
+        scenario.derived["read_warnings"] = list(warnings)
+    return scenario
 
 
 def estimate_value(estimate: Any) -> float:
@@ -179,7 +202,8 @@ def nice_scale(values: list[float]) -> tuple[float, float]:
     """
     low, high = min(values), max(values)
     span = high - low
-    if span <= 0:
+    # a span too small to tell from rounding (e.g. 0 and 5e-324) counts as no span
+    if not span > 1e-9 * max(abs(low), abs(high), 1e-300) or span < 1e-300:
         return float(low - 1), float(high + 1)
     unit = 10.0 ** math.floor(math.log10(span))
     lo = math.floor(low / unit + 1e-9) * unit

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from allegiance.io.errors import Problem, ReadError, problem, validation_message
+from allegiance.io.filesystem import read_text, write_atomic
+from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario, ScenarioInvalid, check_scenario
 
 if TYPE_CHECKING:  # PyYAML is imported where YAML is read or written (not for other formats)
     import yaml
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_NODES = 2_000_000
+MAX_DEPTH = limits.MAX_DEPTH
+MAX_NODES = limits.MAX_NODES
 
 Location = tuple[int, int]
 
@@ -43,9 +42,9 @@ def _construct(
 
     budget.nodes += 1
     if budget.nodes > MAX_NODES:
-        raise ReadError([problem(f"the document has more than {MAX_NODES:,} nodes (after alias "
-                                 "expansion); refusing to read it", file=file,
-                                 line=node.start_mark.line + 1)])
+        raise ReadError([problem(f"the document has more than {MAX_NODES:,} values (counting "
+                                 "each use of an alias); refusing to read it (limit max-nodes)",
+                                 file=file, line=node.start_mark.line + 1)])
     if depth > MAX_DEPTH:
         raise ReadError([problem(f"the document nests deeper than {MAX_DEPTH} levels",
                                  file=file, line=node.start_mark.line + 1,
@@ -64,7 +63,7 @@ def _construct(
                 raise ReadError([problem("mapping keys must be plain values", file=file,
                                          line=key_node.start_mark.line + 1,
                                          column=key_node.start_mark.column + 1)])
-            key = constructor.construct_object(key_node)
+            key = _scalar(key_node, constructor, file)
             if key == "<<":
                 raise ReadError([problem("YAML merge keys (<<) are not supported", file=file,
                                          line=key_node.start_mark.line + 1,
@@ -80,13 +79,71 @@ def _construct(
             _construct(child, constructor, (*path, i), where, depth + 1, budget, file)
             for i, child in enumerate(node.value)
         ]
+    return _scalar(node, constructor, file)
+
+
+def _scalar(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, file: str) -> Any:
+    """A plain scalar's value; an impossible one (a date such as 2014-02-30) stays text, for the
+    scenario's checks to report where it is."""
+    if node.tag not in _PLAIN_TAGS:
+        raise ReadError([problem(f"refused: the tag {limits.excerpt(node.tag)} (only plain YAML "
+                                 "values are allowed)", file=file,
+                                 line=node.start_mark.line + 1,
+                                 column=node.start_mark.column + 1)])
     try:
         value = constructor.construct_object(node)
-    except (ValueError, OverflowError):  # e.g. an impossible date: keep the text for the checks
+    except Exception:  # noqa: BLE001 - PyYAML raises ValueError, OverflowError, TypeError...
         value = node.value
     if isinstance(value, dt.datetime):
         value = value.date()
     return value
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once every alias is expanded, counted over its distinct
+    nodes only (an alias bomb is measured in microseconds, before anything is built); a document
+    that contains itself (``&a [*a]``) has no finite size and counts as too large."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        children = ([n for pair in node.value for n in pair]
+                    if isinstance(node, yaml.MappingNode) else list(node.value))
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            return MAX_NODES + 1  # recursive
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                return MAX_NODES + 1
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
+                        ("null", "bool", "int", "float", "str", "timestamp"))
+
+
+def _loader_class():
+    """libyaml's safe composer where PyYAML was built with it (several times faster), else the
+    pure-Python one; both give the same nodes with the same line marks."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, Location]]:
@@ -96,7 +153,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, Location]]:
     if "\x00" in text:
         raise ReadError([problem("this is a binary file, not YAML", file=file)])
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _loader_class()(text)
         try:
             node = loader.get_single_node()
         finally:
@@ -114,6 +171,10 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, Location]]:
                                  file=file)]) from None
     if node is None:
         raise ReadError([problem("the file is empty", file=file)])
+    if "&" in text and _expanded_size(node) > MAX_NODES:  # aliases need an anchor (&)
+        raise ReadError([problem(f"the document has more than {MAX_NODES:,} values (counting "
+                                 "each use of an alias); refusing to read it (limit max-nodes)",
+                                 file=file, line=1)])
     where: dict[tuple, Location] = {}
     constructor = yaml.constructor.SafeConstructor()
     try:
@@ -164,11 +225,13 @@ def scenario_from_data(data: Any, where: dict[tuple, Location], file: str) -> Sc
                                  "...) at the top level", file=file, line=1, column=1)])
     structural: list[Problem] = []
     pruned: list[tuple] = []
-    data = copy.deepcopy(data)
+    copied = False
     for _ in range(50):
         try:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
+            if not copied:  # set problems aside on a copy; the caller's data stays as it was
+                data, copied = copy.deepcopy(data), True
             found = pydantic_problems(exc)
             structural += found
             # later list items first, so that removing one does not shift the others
@@ -213,23 +276,6 @@ def _prune(data: Any, path: tuple) -> tuple | bool:
     return False
 
 
-def read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ReadError([problem(f"cannot read: {exc.strerror}", file=str(path))]) from None
-    if size > MAX_BYTES:
-        raise ReadError([problem(f"the file is {size / 1e6:.1f} MB; the limit is "
-                                 f"{MAX_BYTES / 1e6:.0f} MB", file=str(path))])
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        raise ReadError([problem("this is a binary file, not a scenario", file=str(path))])
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReadError([problem(f"not UTF-8 text (byte {exc.start})", file=str(path))]) from None
-
-
 def read_yaml(path: str | Path, text: str | None = None) -> Scenario:
     """Read a scenario from a YAML file (or from ``text``, reported as coming from ``path``)."""
     path = Path(path)
@@ -251,6 +297,10 @@ def validate_yaml(path: str | Path) -> list[Problem]:
     return locate(check_scenario(scenario), where, str(path))
 
 
+_ESTIMATE_FIELDS = frozenset({"position", "salience", "capability", "value"})
+_FREE_FORM = frozenset({"metadata", "model_parameters"})
+
+
 def dump_yaml(scenario: Scenario) -> str:
     """The scenario as YAML (estimates without range, sources or history written as numbers)."""
     import yaml
@@ -258,34 +308,23 @@ def dump_yaml(scenario: Scenario) -> str:
     data = scenario.model_dump(mode="json", exclude_defaults=True, exclude={"derived"})
     data.pop("salience_scale", None)
 
-    def simplify(value: Any) -> Any:
+    def simplify(value: Any, key: Any = None) -> Any:
+        """Estimates with nothing but a value become plain numbers; free-form mappings
+        (``metadata``, ``model_parameters``) are kept exactly as they are."""
         if isinstance(value, dict):
-            if set(value) == {"value"}:
+            if key in _ESTIMATE_FIELDS and set(value) == {"value"}:
                 return value["value"]
-            return {k: simplify(v) for k, v in value.items()}
+            if key in _FREE_FORM:
+                return value
+            return {k: simplify(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [simplify(v) for v in value]
         return value
 
-    ordered = {k: simplify(data[k]) for k in
+    ordered = {k: simplify(data[k], k) for k in
                ("id", "title", "description", "date", "metadata", "seed", "sources", "issues",
                 "actors", "coalitions", "variants", "lever_sets", "model_parameters") if k in data}
     return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file renamed into place)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; results are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_yaml(scenario: Scenario, path: str | Path) -> None:

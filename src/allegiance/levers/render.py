@@ -8,6 +8,7 @@ import io
 
 from allegiance.levers.analysis import LeverSolution, LeversResult
 from allegiance.levers.briefing import sentences
+from allegiance.textstyle import styled
 
 __all__ = ["render_levers", "to_csv"]
 
@@ -52,14 +53,14 @@ def to_csv(result: LeversResult) -> str:
 
 
 def _verdict_row(label: str, verdict: dict) -> list[str]:
-    def yes(flag: bool) -> str:
-        return "[green]yes[/]" if flag else "[red]no[/]"
+    def yes(flag: bool, suffix: str = ""):
+        return styled(("yes", "green") if flag else ("no", "red"), suffix)
 
     gains = ", ".join(f"{a} {g:+.3f}" for a, g in verdict["gain"].items())
     forecast = ", ".join(
         f"{k} {verdict['forecast_with_coalition'][k]:.1f}/{v:.1f}"
         for k, v in verdict["agreed_position"].items() if v is not None)
-    return [label, yes(verdict["winning"]) + f" {verdict['issues_won']}/{verdict['n_issues']}",
+    return [label, yes(verdict["winning"], f" {verdict['issues_won']}/{verdict['n_issues']}"),
             yes(verdict["stable"]), gains, yes(verdict["moves_there"]), forecast]
 
 
@@ -70,10 +71,11 @@ def render_levers(result: LeversResult, console) -> None:
     stamp = f"as of {result.state}" if result.state != "current" else "current state"
     if result.variant:
         stamp += f", variant {result.variant}"
-    console.print(f"[bold]What would it take for {result.coalition} "
-                  f"({', '.join(result.members)})?[/] {result.scenario} ({stamp}); model "
-                  f"{result.model}; within {result.within}; budget {result.budget}; seed "
-                  f"{result.seed}; levers {', '.join(result.levers) if result.levers else 'all'}")
+    console.print(styled((f"What would it take for {result.coalition} "
+                          f"({', '.join(result.members)})?", "bold"),
+                         f" {result.scenario} ({stamp}); model {result.model}; within "
+                         f"{result.within}; budget {result.budget}; seed {result.seed}; levers "
+                         f"{', '.join(result.levers) if result.levers else 'all'}"))
     for line in sentences(result):
         console.print(f"  {line}")
     for kind, rank, s in _solutions(result):
@@ -87,8 +89,8 @@ def render_levers(result: LeversResult, console) -> None:
             style = "" if c.inside_range else "yellow"
             table.add_row(c.actor, c.issue or "(every issue)", c.field,
                           f"{c.before:.4g} → {c.after:.4g}",
-                          f"[{style}]{c.range_low:.4g}–{c.range_high:.4g}[/]" if style else
-                          f"{c.range_low:.4g}–{c.range_high:.4g}", c.grade, f"{c.cost:.3f}")
+                          styled((f"{c.range_low:.4g}–{c.range_high:.4g}", style)), c.grade,
+                          f"{c.cost:.3f}")
         console.print(table)
     verdicts = Table(title="verdicts (re-computed by the coalition layer on the changed scenario)",
                      title_justify="left",
@@ -101,7 +103,7 @@ def render_levers(result: LeversResult, console) -> None:
     for kind, rank, s in _solutions(result):
         verdicts.add_row(*_verdict_row(kind + (f" {rank}" if rank else ""), s.verdict))
     console.print(verdicts)
-    console.print(f"[dim]{result.proof}; {result.evaluations} candidate scenarios evaluated in "
-                  f"{result.seconds:.2f} s; {result.content_hash[:19]}[/]")
+    console.print(styled((f"{result.proof}; {result.evaluations} candidate scenarios evaluated "
+                          f"in {result.seconds:.2f} s; {result.content_hash[:19]}", "dim")))
     for note in result.notes:
-        console.print(f"[dim]note: {note}[/]")
+        console.print(styled((f"note: {note}", "dim")))

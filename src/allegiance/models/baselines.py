@@ -65,7 +65,7 @@ def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
     cumulative = np.cumsum(sorted_w, axis=-2)
     total = cumulative[..., -1:, :]
     half = total / 2.0
-    tol = 1e-12 * np.maximum(total, 1.0)
+    tol = 1e-12 * total  # relative: the median does not change when every weight is rescaled
     first = np.argmax(cumulative >= half - tol, axis=-2)  # (..., n_issues)
     lower = np.take_along_axis(sorted_pos, first[..., None, :], axis=-2)[..., 0, :]
     exact = np.abs(np.take_along_axis(cumulative, first[..., None, :], axis=-2)[..., 0, :]

@@ -29,8 +29,10 @@ One round, on positions rescaled to 0-100 per issue:
    ``x + ((1 - s) * salience_weight + fixed_weight) * (y - x)``.
 
 This module reproduces the semantics of the reference implementation ``decide-exchange-model``
-(release 2022.1.28), including its validity rules for moves, except where the documentation in
-``docs/models/exchange.md`` says otherwise.
+(release 2025.3.1, whose model is that of 2022.1.28), including its validity rules for moves,
+except where the documentation in ``docs/models/exchange.md`` says otherwise. With
+``arithmetic="decimal28"`` the edge cases that decide's 28-digit decimal arithmetic decides are
+decided the same way (:mod:`allegiance.models.exchange_decimal`), and its numbers are reproduced.
 
 Example
 -------
@@ -65,16 +67,23 @@ from allegiance.models.base import (
     check_number,
 )
 from allegiance.models.baselines import weighted_mean
+from allegiance.models.exchange_decimal import DecimalRound, DecimalScenario, bounds_ok
 from allegiance.scenario.arrays import ScenarioArrays
 
 VARIANTS = ("equal-gain", "random-rate")
 TIE_BREAKS = ("random", "first")
+#: "float": binary floating point, an outcome exactly on a demander's position treated as exact
+#: arithmetic treats it; "decimal28": decide's 28-digit decimal arithmetic decides those branches
+ARITHMETICS = ("float", "decimal28")
 
 #: smallest move counted as a move, and smallest gain that makes an exchange worthwhile
 _MIN_MOVE = 1e-10
 _MIN_GAIN = 1e-10
 #: slack when checking that a voting position stays on the 0-100 scale
 _EDGE = 1e-9
+#: decide-compatible mode: distance to an edge (demander's position, end of the scale) within
+#: which an exchange is recomputed in decimal arithmetic
+_NEAR = 1e-6
 #: fields of a realised-exchange record that are indices
 _INDEX_FIELDS = ("index", "I", "J", "P", "Q", "diagonal")
 
@@ -103,7 +112,7 @@ def expected_outcome(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 def _candidates(
     position: np.ndarray, salience: np.ndarray, weight: np.ndarray, outcome: np.ndarray,
-    tradable: np.ndarray,
+    tradable: np.ndarray, left: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All potential exchanges in the reference order: (I, J, p, q, diagonal) arrays.
 
@@ -159,7 +168,9 @@ class _Round:
         tie_break: str,
         tie_tolerance: float,
         rng: np.random.Generator,
+        shadow: DecimalRound | None = None,
     ) -> None:
+        self.shadow = shadow
         self.x0 = position
         self.salience = salience
         self.present = present
@@ -174,11 +185,11 @@ class _Round:
         self.rng = rng
         n_actors, n_issues = position.shape
         tradable = present & (self.weight > 0) & (salience > 0)
+        self.quadrant_left = position <= self.outcome if shadow is None else shadow.left
         i, j, p_issue, q_issue, diagonal = _candidates(
-            position, salience, self.weight, self.outcome, tradable
+            position, salience, self.weight, self.outcome, tradable, self.quadrant_left
         )
         self.I, self.J, self.P, self.Q, self.diagonal = i, j, p_issue, q_issue, diagonal
-        self.quadrant_left = position <= self.outcome
         size = len(i)
         self.size = size
         s, w, x0 = salience, self.weight, position
@@ -224,6 +235,7 @@ class _Round:
             for side in ("I", "J")
         }
         self.valid = np.zeros(size, dtype=bool)
+        self.near = np.zeros(size, dtype=bool)  # near an edge that decimals decide
         self.static: np.ndarray | None = None
         # exchanges grouped by the actor-issue cell each side supplies / demands
         cells = n_actors * n_issues
@@ -255,6 +267,11 @@ class _Round:
                            for side, v in self.view.items()}
         self.view_cells = {side: np.column_stack([v[0], v[1]]) for side, v in self.view.items()}
         self.ties = 0
+        #: decide-compatible mode: realised exchanges (I, q, y_I, J, p, y_J) in decimals, and how
+        #: often a realised exchange was valid in floating point but not in decimals
+        self.realized_decimal: list[tuple] = []
+        self.list_rank = np.arange(size)  # position in decide's list of exchanges (for ties)
+        self.decimal_disagreements = 0
 
     # ------------------------------------------------------------------ calculation
     def _move_ok(self, side: str, index: np.ndarray, pos: np.ndarray, move: np.ndarray):
@@ -282,7 +299,50 @@ class _Round:
         return tuple((base + w * vote) / d for vote in votes)
 
     def calculate(self, index: np.ndarray) -> None:
-        """(Re)compute the terms of the exchanges ``index`` from their current positions."""
+        """(Re)compute the terms of the exchanges ``index`` from their current positions.
+
+        With a decimal shadow (decide-compatible arithmetic), the valid exchanges whose expected
+        outcome comes within ``_NEAR`` of the demander's position, or whose voter comes within
+        ``_NEAR`` of the scale's ends, are recomputed in decimal arithmetic, where the rounding
+        decides their branch as it does in the reference."""
+        if self.shadow is None:
+            self._calculate_float(index)
+            return
+        self.near[index] = False
+        self._calculate_float(index)
+        index = index[self.valid[index]]
+        near = self.near[index]
+        for y in (self.yI[index], self.yJ[index]):
+            near |= ((y < _NEAR) & (y != 0.0)) | ((y > 100.0 - _NEAR) & (y != 100.0))
+        for r in index[near].tolist():
+            self._calculate_decimal(r)
+
+    def _calculate_decimal(self, r: int) -> tuple:
+        """Terms of exchange ``r`` in decide's decimal arithmetic, written into the arrays."""
+        terms = self.shadow.terms(int(self.I[r]), int(self.J[r]), int(self.P[r]), int(self.Q[r]))
+        pos_i, pos_j, move_i, move_j, y_i, y_j, shift_p, shift_q, gain, checked, nbs = terms
+        mi, mj, dp, dq = float(move_i), float(move_j), float(shift_p), float(shift_q)
+        self.moveI[r], self.moveJ[r] = mi, mj
+        self.yI[r], self.yJ[r] = float(y_i), float(y_j)
+        self.dp[r], self.dq[r] = dp, dq
+        self.gainI[r] = abs(dq * self.sIq[r] - dp * self.sIp[r])
+        self.gainJ[r] = abs(dp * self.sJp[r] - dq * self.sJq[r])
+        self.key[r] = float(gain)
+        self.decimal_gain = gain
+        self.nbs0I[r], self.nbs1I[r] = float(nbs["I"][0]), float(nbs["I"][1])
+        self.nbs0J[r], self.nbs1J[r] = float(nbs["J"][0]), float(nbs["J"][1])
+        self.valid[r] = bool(
+            checked and bounds_ok(move_i, pos_i) and bounds_ok(move_j, pos_j)
+            and self._history_ok("I", r, mi) and self._history_ok("J", r, mj)
+        )
+        return y_i, y_j
+
+    def _history_ok(self, side: str, r: int, move: float) -> bool:
+        hist = self.hist[side]
+        return bool(hist["sum"][r] + move <= 100.0 and (
+            (move > 0 and hist["min"][r] > 0) or (move < 0 and hist["max"][r] < 0)))
+
+    def _calculate_float(self, index: np.ndarray) -> None:
         if index.size == 0:
             return
         if self.static is None:
@@ -347,6 +407,8 @@ class _Round:
         # other is shortened; an outcome already at that position, or brought exactly to it (to
         # rounding), is left alone, as in the reference with exact arithmetic
         cross = ~(above | below) & (np.abs(before) > _EDGE) & (np.abs(after) > _EDGE)
+        if self.shadow is not None:  # decided by the decimal residual in the reference
+            self.near[index] |= (np.abs(before) < _NEAR) | (np.abs(after) < _NEAR)
         if side == "I":
             self.nbs0I[index], self.nbs1I[index] = nbs0, nbs1
         else:
@@ -478,10 +540,29 @@ class _Round:
         if runner_up < best - self.tie_tolerance:
             return top
         tied = np.flatnonzero(score >= best - self.tie_tolerance)
+        if self.shadow is not None and self.tie_break == "random":
+            return self._choose_as_decide(tied)
         self.ties += 1
         if self.tie_break == "random" and self.rng.random() >= 0.5:
             return int(tied[1])
         return int(tied[0])
+
+    def _choose_as_decide(self, tied: np.ndarray) -> int:
+        """decide's choice among nearly tied exchanges: its list sorted by decimal gain (highest
+        first, stable in list order); a coin between the first two when their gains differ by
+        less than 1e-20, and the one not taken moves to the end of the list."""
+        gains = {}
+        for t in tied.tolist():
+            self._calculate_decimal(t)
+            gains[t] = self.decimal_gain
+        first, second = sorted(gains, key=lambda t: (-gains[t], self.list_rank[t]))[:2]
+        if abs(gains[first] - gains[second]) >= 1e-20:
+            return first
+        self.ties += 1
+        if self.rng.random() >= 0.5:
+            self.list_rank[first] = self.size + self.ties
+            return second
+        return first
 
     def _receive(self, demander: int, issue: int, supplier: int, start: float, y: float) -> None:
         """Record that ``demander`` received ``supplier``'s vote ``y`` on ``issue``."""
@@ -497,6 +578,19 @@ class _Round:
         self.offset[cell] += shift - self.received_shift[slot]
         self.received_shift[slot] = shift
         self.has_received[slot] = True
+
+    def _realise_decimal(self, r: int, ri: int, rj: int, rp: int, rq: int) -> None:
+        """Realise ``r`` in the decimal shadow: its exact voting positions become the suppliers'
+        current positions and the positions its demanders received."""
+        valid = bool(self.valid[r])
+        y_i, y_j = self._calculate_decimal(r)
+        if not self.valid[r] and valid:
+            self.decimal_disagreements += 1
+        shadow = self.shadow
+        shadow.current[(ri, rq)], shadow.current[(rj, rp)] = y_i, y_j
+        shadow.receive(rj, rq, ri, shadow.x0[ri][rq], y_i)
+        shadow.receive(ri, rp, rj, shadow.x0[rj][rp], y_j)
+        self.realized_decimal.append((ri, rq, y_i, rj, rp, y_j))
 
     def run(self) -> dict[str, list]:
         everything = np.arange(self.size)
@@ -519,6 +613,8 @@ class _Round:
             score[r] = -np.inf
             order.append(r)
             ri, rj, rp, rq = int(self.I[r]), int(self.J[r]), int(self.P[r]), int(self.Q[r])
+            if self.shadow is not None:
+                self._realise_decimal(r, ri, rj, rp, rq)
             yI, yJ = float(self.yI[r]), float(self.yJ[r])
             # who is touched by this exchange: same supplier on the same issue, or a demander
             # served by it (cells are actor * n_issues + issue)
@@ -625,6 +721,23 @@ def _externality_parts(record: RoundRecord) -> np.ndarray:
     return np.stack([np.where(mask, change, 0.0) for mask in masks])
 
 
+def _to_float(values) -> np.ndarray:
+    return np.array([[float(v) for v in row] for row in values])
+
+
+def _decimal_votes_and_starts(decimals, start, realized, salience_weight, fixed_weight):
+    """Voting positions and next start positions in decimals (the last realised exchange of an
+    actor on an issue sets both, as in the reference)."""
+    votes = [row[:] for row in start]
+    nxt = [row[:] for row in start]
+    for actor_i, issue_q, y_i, actor_j, issue_p, y_j in realized:
+        for actor, issue, y in ((actor_i, issue_q, y_i), (actor_j, issue_p, y_j)):
+            votes[actor][issue] = y
+            nxt[actor][issue] = decimals.next_start(
+                decimals.s[actor][issue], start[actor][issue], y, salience_weight, fixed_weight)
+    return votes, nxt
+
+
 class ExchangeModel(Model):
     """Exchange of voting positions (Stokman & van Oosten 1994) with equal-gain terms.
 
@@ -654,6 +767,12 @@ class ExchangeModel(Model):
         ``(1 - salience) * salience_weight + fixed_weight`` of the way (defaults 0.4 and 0.1).
     tie_tolerance:
         Gains closer than this (on the 0-100 scale) count as equal, default 1e-12.
+    arithmetic:
+        ``"float"`` (default): binary floating point; an expected outcome that sits exactly on a
+        demander's position lets a further move go on, as exact arithmetic does.
+        ``"decimal28"``: decide-compatible; positions, outcomes and the moves of realised and
+        near-edge exchanges in 28-digit decimal arithmetic, so that decide's rounding residual
+        decides those cases as it does in decide (equal gain with ``p = 0`` only; ~2x slower).
 
     Example
     -------
@@ -677,6 +796,7 @@ class ExchangeModel(Model):
         salience_weight: float = 0.4,
         fixed_weight: float = 0.1,
         tie_tolerance: float = 1e-12,
+        arithmetic: str = "float",
     ) -> None:
         self.variant = check_choice("variant", variant, VARIANTS)
         self.rounds = check_number("rounds", rounds, low=0, high=10_000, integer=True)
@@ -690,6 +810,11 @@ class ExchangeModel(Model):
         self.tie_tolerance = check_number("tie_tolerance", tie_tolerance, low=0.0)
         if self.p > 0 and self.variant != "equal-gain":
             raise ParameterError("p applies to the equal-gain variant only")
+        self.arithmetic = check_choice("arithmetic", arithmetic, ARITHMETICS)
+        if self.arithmetic == "decimal28" and (self.variant != "equal-gain" or self.p > 0):
+            raise ParameterError(
+                "arithmetic='decimal28' reproduces decide's plain equal-gain model only; "
+                "use variant='equal-gain' with p=0, or arithmetic='float'")
 
     # -------------------------------------------------------------- one trajectory
     def simulate(
@@ -702,12 +827,18 @@ class ExchangeModel(Model):
         span = np.where(high > low, high - low, 1.0)
         position = (arrays.position - low) * 100.0 / span
         salience, capability, present = arrays.salience, arrays.capability, arrays.present
+        decimals = start = None
+        if self.arithmetic == "decimal28":
+            decimals = DecimalScenario(arrays.position, salience, capability, present, low, high)
+            start = decimals.start
+            position = _to_float(start)
         trajectory = [position.copy()]
         records = []
         for _ in range(self.rounds):
+            shadow = DecimalRound(decimals, start) if decimals is not None else None
             engine = _Round(
                 position, salience, capability, present, self.variant, self.p,
-                self.tie_break, self.tie_tolerance, rng,
+                self.tie_break, self.tie_tolerance, rng, shadow,
             )
             realized = engine.run()
             voting = position.copy()
@@ -729,11 +860,18 @@ class ExchangeModel(Model):
                 voting[actor, issue] = y
                 share = (1.0 - salience[actor, issue]) * self.salience_weight + self.fixed_weight
                 nxt[actor, issue] = share * y + (1.0 - share) * position[actor, issue]
+            voting_outcome = expected_outcome(voting, engine.weight)
+            if shadow is not None:
+                votes, start = _decimal_votes_and_starts(
+                    decimals, start, engine.realized_decimal, self.salience_weight,
+                    self.fixed_weight)
+                voting, nxt = _to_float(votes), _to_float(start)
+                voting_outcome = np.array([float(v) for v in decimals.outcome(votes)])
             change, inner = _externalities(engine, realized)
             records.append(
                 RoundRecord(
                     preference_outcome=engine.outcome,
-                    voting_outcome=expected_outcome(voting, engine.weight),
+                    voting_outcome=voting_outcome,
                     voting_position=voting,
                     next_position=nxt,
                     candidates=engine.first,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, float):
-        if value == int(value) and abs(value) < 2**53:
+        if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
             return int(value)
         return float(repr(value))
     if isinstance(value, dict):

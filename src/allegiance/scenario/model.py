@@ -29,11 +29,21 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
+from allegiance.scenario import limits
 from allegiance.scenario.arrays import ScenarioArrays
 
 Path = tuple[str | int, ...]
@@ -102,6 +112,27 @@ class ScenarioInvalid(Exception):
         return [p for p in self.problems if p.severity == "error"]
 
 
+def _bounded(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number, not inf or nan")
+    if abs(value) > limits.MAX_MAGNITUDE:
+        raise ValueError(f"{value:g} is too large: numbers are limited to magnitude "
+                         f"{limits.MAX_MAGNITUDE:g} (limit max-magnitude)")
+    return value
+
+
+#: a finite number of bounded magnitude: every number a scenario holds
+Number = Annotated[float, AfterValidator(_bounded)]
+Id = Annotated[str, StringConstraints(max_length=limits.MAX_ID_CHARS)]
+Name = Annotated[str, StringConstraints(max_length=limits.MAX_NAME_CHARS)]
+Text = Annotated[str, StringConstraints(max_length=limits.MAX_TEXT_CHARS)]
+
+
+def _many(maximum: int = limits.MAX_ITEMS):
+    """A list field holding at most ``maximum`` items."""
+    return Field(default_factory=list, max_length=maximum)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
 
@@ -110,11 +141,11 @@ class HistoryEntry(_Strict):
     """A dated estimate: the value believed from ``date`` on."""
 
     date: dt.date
-    value: float
-    low: float | None = None
-    high: float | None = None
-    sources: list[str] = Field(default_factory=list)
-    note: str = ""
+    value: Number
+    low: Number | None = None
+    high: Number | None = None
+    sources: list[Id] = _many()
+    note: Text = ""
 
 
 class Estimate(_Strict):
@@ -126,12 +157,12 @@ class Estimate(_Strict):
     dated judgement is carried back).
     """
 
-    value: float
-    low: float | None = None
-    high: float | None = None
-    sources: list[str] = Field(default_factory=list)
-    note: str = ""
-    history: list[HistoryEntry] = Field(default_factory=list)
+    value: Number
+    low: Number | None = None
+    high: Number | None = None
+    sources: list[Id] = _many()
+    note: Text = ""
+    history: list[HistoryEntry] = _many(limits.MAX_HISTORY)
 
     @model_validator(mode="before")
     @classmethod
@@ -172,21 +203,21 @@ class Estimate(_Strict):
 
 
 class ScalePoint(_Strict):
-    value: float
-    label: str
+    value: Number
+    label: Name
 
 
 class Issue(_Strict):
     """A question on an explicit scale ``[low, high]`` whose ends are labelled."""
 
-    id: str
-    name: str
-    description: str = ""
-    scale: tuple[float, float] = (0.0, 100.0)
-    low_label: str = ""
-    high_label: str = ""
-    points: list[ScalePoint] = Field(default_factory=list)
-    status_quo: float | None = None
+    id: Id
+    name: Name
+    description: Text = ""
+    scale: tuple[Number, Number] = (0.0, 100.0)
+    low_label: Name = ""
+    high_label: Name = ""
+    points: list[ScalePoint] = _many()
+    status_quo: Number | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -199,10 +230,10 @@ class ActorIssue(_Strict):
 
 
 class Actor(_Strict):
-    id: str
-    name: str
-    description: str = ""
-    groups: list[str] = Field(default_factory=list)
+    id: Id
+    name: Name
+    description: Text = ""
+    groups: list[Id] = _many()
     capability: Estimate
     issues: dict[str, ActorIssue] = Field(default_factory=dict)
 
@@ -210,15 +241,15 @@ class Actor(_Strict):
 class Source(_Strict):
     """A source graded on the Admiralty (NATO) scale: reliability A–F, credibility 1–6."""
 
-    id: str
-    title: str
-    author: str = ""
-    publisher: str = ""
+    id: Id
+    title: Name
+    author: Name = ""
+    publisher: Name = ""
     date: dt.date | None = None
-    url: str = ""
+    url: Text = ""
     reliability: Literal["A", "B", "C", "D", "E", "F"] = "F"
     credibility: Literal[1, 2, 3, 4, 5, 6] = 6
-    note: str = ""
+    note: Text = ""
 
     @field_validator("reliability", mode="before")
     @classmethod
@@ -231,48 +262,48 @@ class Source(_Strict):
 
 
 class Coalition(_Strict):
-    members: list[str]
-    description: str = ""
+    members: list[Id] = Field(max_length=limits.MAX_ACTORS)
+    description: Text = ""
 
 
 class Change(_Strict):
     """One change a variant makes: ``field`` of ``actor`` (on ``issue``) becomes ``value``."""
 
-    actor: str
-    issue: str | None = None
+    actor: Id
+    issue: Id | None = None
     field: Literal["position", "salience", "capability"]
     value: Estimate
 
 
 class Variant(_Strict):
-    description: str = ""
-    changes: list[Change] = Field(default_factory=list)
+    description: Text = ""
+    changes: list[Change] = _many()
 
 
 class LeverSet(_Strict):
     """A named list of estimates an analysis may move (:mod:`allegiance.scenario.lever_sets`)."""
 
-    description: str = ""
-    levers: list[str]
+    description: Text = ""
+    levers: list[Name] = Field(max_length=limits.MAX_ITEMS)
 
 
 class Scenario(_Strict):
     """A contested decision stated explicitly (see docs/scenario-format.md)."""
 
-    id: str
-    title: str
-    description: str = ""
+    id: Id
+    title: Name
+    description: Text = ""
     date: dt.date | None = None
     salience_scale: Literal[1, 100] = Field(
         1, description="1 if saliences are given in 0–1 (stored form); 100 to read them as 0–100"
     )
-    issues: list[Issue]
-    actors: list[Actor]
-    sources: list[Source] = Field(default_factory=list)
-    coalitions: dict[str, Coalition] = Field(default_factory=dict)
-    variants: dict[str, Variant] = Field(default_factory=dict)
-    lever_sets: dict[str, LeverSet] = Field(
-        default_factory=dict,
+    issues: list[Issue] = Field(max_length=limits.MAX_ISSUES)
+    actors: list[Actor] = Field(max_length=limits.MAX_ACTORS)
+    sources: list[Source] = _many()
+    coalitions: dict[Id, Coalition] = Field(default_factory=dict, max_length=limits.MAX_ITEMS)
+    variants: dict[Id, Variant] = Field(default_factory=dict, max_length=limits.MAX_ITEMS)
+    lever_sets: dict[Id, LeverSet] = Field(
+        default_factory=dict, max_length=limits.MAX_ITEMS,
         description="named lever lists (FIELD[:ACTOR[@ISSUE]] items) for `allegiance levers`")
     model_parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     seed: int | None = None

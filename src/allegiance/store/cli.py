@@ -143,7 +143,7 @@ def export_command(
     db: DbOpt = None,
 ) -> None:
     """Write a run's scenario document, parameters and result to one JSON file."""
-    from allegiance.io.yaml_format import write_atomic
+    from allegiance.io.filesystem import write_atomic
 
     store = open_cli_store(db)
     record = _record(store, run_id)

@@ -41,7 +41,7 @@ def scenario_source(source: str | None, input_format: str | None = None
     """``(text, format, file name)`` of a scenario argument (a built-in name or a file), read
     as :func:`allegiance.io.load_scenario` reads it."""
     from allegiance.io import DEFAULT_SCENARIO, detect_format, resolve
-    from allegiance.io.yaml_format import read_text
+    from allegiance.io.filesystem import read_text
 
     path = resolve(source or DEFAULT_SCENARIO)
     text = read_text(path)

@@ -115,7 +115,7 @@ def parse_scenario(document: str, fmt: str, source_name: str):
 def check_size(document: str, source_name: str) -> None:
     from allegiance.io import ReadError
     from allegiance.io.errors import problem
-    from allegiance.io.yaml_format import MAX_BYTES
+    from allegiance.io.filesystem import MAX_BYTES
 
     size = len(document.encode("utf-8"))
     if size > MAX_BYTES:

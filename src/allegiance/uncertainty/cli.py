@@ -29,12 +29,14 @@ from rich.table import Table
 
 from allegiance.cli_common import (
     OutputFormat,
+    OutputOpt,
     console,
     csv_text,
     err_console,
     fail,
     load,
     parse_params,
+    styled,
     table_output,
     user_errors,
     write_output,
@@ -79,7 +81,6 @@ QuotaOpt = Annotated[str, typer.Option(
 CoalitionOpt = Annotated[list[str] | None, typer.Option(
     "--coalition", help="Extra coalition as a,b,c or NAME=a,b,c (repeatable).")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")]
-OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date.")]
 VariantOpt = Annotated[str | None, typer.Option("--variant", help="Apply a what-if variant.")]
 InputFormatOpt = Annotated[str | None, typer.Option("--input-format", help="Input file format.")]
@@ -160,11 +161,12 @@ def _header(provenance: dict[str, Any]) -> None:
     stamp = [f"as of {s['as_of']}"] if s.get("as_of") else []
     if s.get("variant"):
         stamp.append(f"variant {s['variant']}")
-    console.print(f"[bold]{s['title']}[/]" + (f" ({', '.join(stamp)})" if stamp else "")
-                  + f"  {s['content_hash'][:19]}")
+    console.print(styled((s["title"], "bold"), (f" ({', '.join(stamp)})" if stamp else "")
+                         + f"  {s['content_hash'][:19]}"))
     params = ", ".join(f"{k}={v}" for k, v in provenance["model"]["parameters"].items())
-    console.print(f"model [bold]{provenance['model']['name']}[/] ({params}); seed "
-                  f"{provenance['seed']}; allegiance {provenance['allegiance_version']}")
+    console.print(styled("model ", (provenance["model"]["name"], "bold"),
+                         f" ({params}); seed {provenance['seed']}; allegiance "
+                         f"{provenance['allegiance_version']}"))
 
 
 # ---------------------------------------------------------------------- montecarlo
@@ -333,8 +335,9 @@ def render_sensitivity(result: SensitivityResult, top: int) -> None:
         console.print(table)
     for name, rows in result.coalition_drivers(top).items():
         if rows:
-            console.print(f"coalition [bold]{name}[/] winning depends most on: "
-                          + ", ".join(f"{r['parameter']} ({r['sobol']:.2f})" for r in rows))
+            console.print(styled("coalition ", (name, "bold"), " winning depends most on: "
+                                 + ", ".join(f"{r['parameter']} ({r['sobol']:.2f})"
+                                             for r in rows)))
 
 
 # ---------------------------------------------------------------------- timeline
@@ -394,8 +397,9 @@ def _write(analysis, run_id: int | None, output_format: OutputFormat, output: st
 def render_timeline(result: TimelineResult, top: int) -> None:
     scenario = result.scenario
     params = ", ".join(f"{k}={v}" for k, v in result.model.get_params().items())
-    console.print(f"[bold]{scenario.title}[/]  {scenario.content_hash()[:19]}")
-    console.print(f"model [bold]{result.model.name}[/] ({params}); seed {result.seed}")
+    console.print(styled((scenario.title, "bold"), f"  {scenario.content_hash()[:19]}"))
+    console.print(styled("model ", (result.model.name, "bold"),
+                         f" ({params}); seed {result.seed}"))
     table = Table(title="forecast by date" + (" (Monte Carlo 5%–95% below)" if result.runs
                                               else ""), title_justify="left")
     table.add_column("date", no_wrap=True)
@@ -427,14 +431,15 @@ def render_timeline(result: TimelineResult, top: int) -> None:
                          if point.montecarlo else "")
                 verdicts.add_row(name if i == 0 else "", point.date.isoformat(),
                                  f"{100 * verdict['share']:.1f}%",
-                                 "[green]yes[/]" if verdict["winning"] else "[red]no[/]", p_win,
+                                 styled(("yes", "green") if verdict["winning"] else ("no", "red")),
+                                 p_win,
                                  ", ".join(out) or "none",
                                  end_section=i == len(result.points) - 1)
         console.print(verdicts)
     for move in result.moves:
         changes = ", ".join(f"{issue} {_signed(move.change[k])}"
                             for k, issue in enumerate(scenario.issue_ids))
-        console.print(f"\n[bold]{move.start} → {move.end}[/]: {changes}")
+        console.print(styled("\n", (f"{move.start} → {move.end}", "bold"), f": {changes}"))
         if not move.drivers:
             console.print("  no estimate changed")
             continue

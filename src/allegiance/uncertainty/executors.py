@@ -72,8 +72,34 @@ class LocalExecutor(Executor):
 _PROCESS_TASK: Any = None
 
 
+def follow_parent() -> None:
+    """Make this worker process a dependant of the process that started it: Ctrl-C at the
+    terminal is the parent's to handle (it stops the pool), and the worker is ended when the
+    parent dies, even by SIGKILL (Linux's parent-death signal; elsewhere only the first part)."""
+    import signal
+    import sys
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # a thread of this process, not a process of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import os
+
+        pr_set_pdeathsig = 1
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            return
+        if os.getppid() == 1:  # the parent died before the signal was armed
+            os._exit(1)
+
+
 def _install_task(task: Any) -> None:
     global _PROCESS_TASK
+    follow_parent()
     _PROCESS_TASK = task
 
 
@@ -187,6 +213,9 @@ class DaskExecutor(Executor):
 
     def imap(self, function, task, ranges):
         client = self.client
+        if self._cluster is not None and self.processes:  # worker processes started here
+            client.run(follow_parent)
+            client.run(follow_parent, nanny=True)
         shipped = client.scatter(task, broadcast=True)
         yield from _windowed(
             lambda a, b: client.submit(function, shipped, a, b, pure=False),
@@ -195,6 +224,15 @@ class DaskExecutor(Executor):
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "workers": self.workers,
                 "scheduler": self.scheduler or "LocalCluster"}
+
+    def __exit__(self, kind: type | None, *exc: object) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            import logging
+
+            # an interrupted run shuts the cluster down mid-task: its log lines say nothing new
+            for name in ("distributed", "tornado", "asyncio"):
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        self.close()
 
     def close(self) -> None:
         if self._own_client and self._client is not None:

@@ -17,11 +17,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from allegiance.cli_common import console, err_console, fail, parse_params, user_errors
+from allegiance.cli_common import (
+    console,
+    err_console,
+    fail,
+    parse_params,
+    styled,
+    user_errors,
+)
 from allegiance.store.recording import DbOpt, LabelOpt, SaveOpt, print_run_id, recording
 from allegiance.validation.backtest import ModelSummary, model_availability
 from allegiance.validation.capability import OPTIONS
@@ -77,7 +83,7 @@ def backtest_command(
     label: LabelOpt = None,
 ) -> None:
     """Score the models' forecasts against the recorded outcomes of a DEU data set."""
-    from allegiance.io.yaml_format import write_atomic
+    from allegiance.io.filesystem import write_atomic
     from allegiance.service import compute_backtest
 
     params = parse_params(param)
@@ -104,7 +110,7 @@ def backtest_command(
                                     seed=seed, progress=run.progress(update))
         run_id = run.finish(analysis.document())
     for note in analysis.extra["warnings"]:
-        err_console.print(f"[yellow]warning:[/] {escape(note)}")
+        err_console.print(styled(("warning:", "yellow"), f" {note}"))
     combined = first = analysis.value
     summaries, failures, n_issues = combined.summaries, combined.failures, \
         analysis.extra["n_issues"]
@@ -121,21 +127,21 @@ def backtest_command(
                   f"cluster bootstrap over proposals ({bootstrap} resamples, seed {seed}).")
     for s in summaries:
         if s.note:
-            console.print(f"[dim]{s.model} ({s.capability}): {s.note}[/]")
+            console.print(styled((f"{s.model} ({s.capability}): {s.note}", "dim")))
     _, missing = model_availability()
     if missing and model.lower() == "all":
-        err_console.print("[yellow]not in this build: " + ", ".join(sorted(missing)) + "[/]")
+        err_console.print(styled(("not in this build: " + ", ".join(sorted(missing)), "yellow")))
     err_console.print(f"wrote {out / 'summary.csv'}, {out / 'summary.md'}, "
                       f"{out / 'predictions.csv'}, {out / 'backtest.json'}")
     print_run_id(run_id)
     lines = failure_lines(failures, n_issues)
     style = "yellow" if allow_failures else "red"
     for line in lines:
-        err_console.print(f"[{style}]{escape(line)}[/]")
+        err_console.print(styled((line, style)))
     if lines and not allow_failures:
-        err_console.print(f"[red]the backtest is incomplete: {len(lines)} model run(s) failed on "
-                          f"some issues (details: {out / 'backtest.json'}, 'failures'); "
-                          "--allow-failures accepts this[/]")
+        err_console.print(styled((f"the backtest is incomplete: {len(lines)} model run(s) failed "
+                                  f"on some issues (details: {out / 'backtest.json'}, "
+                                  "'failures'); --allow-failures accepts this", "red")))
         raise typer.Exit(1)
 
 

@@ -1,0 +1,137 @@
+"""Time validating the largest input each format allows (docs/limits.md): every file inside the
+documented limits must validate in at most 2 s.
+
+For each reader, an input as large as the limits let it be is generated in a temporary folder:
+a YAML scenario just under ``max-file-bytes`` with ranges on every estimate; BDM, KTAB and decide
+files with ``max-actors`` actors; a KTAB XML file; a DEU data set just under ``max-dataset-bytes``.
+Each is validated in this process (best of 3, the figure the limit is about) and by the whole
+``allegiance validate`` process (best of 3, start-up included).
+
+Run: ``python bench/bench_limits.py``
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from machine import python_loop_seconds
+
+from allegiance.io import validate_file
+from allegiance.scenario import limits
+
+TARGET_SECONDS = 2.0
+
+
+def yaml_scenario(actors: int, issues: int) -> str:
+    lines = ["id: big", "title: Big", "issues:"]
+    lines += [f"  - {{id: i{j}, name: Issue {j}, scale: [0, 100]}}" for j in range(issues)]
+    lines.append("actors:")
+    for a in range(actors):
+        lines.append(f"  - id: a{a}\n    name: Actor {a}\n"
+                     "    capability: {value: 10, low: 5, high: 20}\n    issues:")
+        lines += [f"      i{j}: {{position: {{value: 50, low: 40, high: 60}}, salience: 0.5}}"
+                  for j in range(issues)]
+    return "\n".join(lines) + "\n"
+
+
+def largest_yaml() -> str:
+    actors = limits.MAX_ACTORS
+    for issues in range(limits.MAX_ISSUES, 0, -1):
+        if len(yaml_scenario(1, issues)) * actors < limits.MAX_FILE_BYTES:
+            break
+    while len(text := yaml_scenario(actors, issues)) > limits.MAX_FILE_BYTES:
+        actors -= 50
+    return text
+
+
+def bdm_csv() -> str:
+    return "Actor,Capability,Position,Salience\n" + "".join(
+        f"Actor {a},{1 + a % 9},{a % 101},0.{1 + a % 9}\n" for a in range(limits.MAX_ACTORS))
+
+
+def ktab_csv(dims: int = 3) -> str:
+    head = f"Big,Generated,{limits.MAX_ACTORS},{dims}\nActor,Description,Power," + ",".join(
+        f"D{d} Position,D{d} Salience" for d in range(dims)) + "\n"
+    return head + "".join(
+        f"A{a},Actor {a},{1 + a % 9}," + ",".join(f"{(a * 7 + d) % 101},{0.2 + d / 10:.2f}"
+                                                   for d in range(dims)) + "\n"
+        for a in range(limits.MAX_ACTORS))
+
+
+def decide_txt(issues: int = 2) -> str:
+    out = [f"#A\ta{a}\tActor {a}" for a in range(limits.MAX_ACTORS)]
+    for j in range(issues):
+        out += [f"#P\tp{j}\tIssue {j}", f"#M\tp{j}\t0\tlow", f"#M\tp{j}\t100\thigh"]
+    out += [f"#D\ta{a}\tp{j}\t{(a + j) % 101}\t0.5\t0.{1 + a % 9}"
+            for a in range(limits.MAX_ACTORS) for j in range(issues)]
+    return "\n".join(out) + "\n"
+
+
+def ktab_xml(dims: int = 3) -> str:
+    actors = []
+    for a in range(limits.MAX_ACTORS):
+        positions = "".join(f"<dCoord>{(a * 7 + d) % 101}</dCoord>" for d in range(dims))
+        saliences = "".join(f"<dSal>{20 + 10 * d}</dSal>" for d in range(dims))
+        actors.append(f"<Actor><name>A{a}</name><description>Actor {a}</description>"
+                      f"<capability>{1 + a % 9}</capability><Position>{positions}</Position>"
+                      f"<Salience>{saliences}</Salience></Actor>")
+    dimensions = "".join(f"<dName>D{d}</dName>" for d in range(dims))
+    return (f"<?xml version='1.0'?><Scenario><name>Big</name><desc>Generated</desc>"
+            f"<Dimensions>{dimensions}</Dimensions><Actors>{''.join(actors)}</Actors>"
+            "</Scenario>")
+
+
+def deu_tsv() -> str:
+    here = Path(__file__).resolve().parents[1] / "tests" / "data" / "hostile"
+    head, row = (here / "deu-infinite-proposal.tsv").read_text().rstrip("\n").rsplit("\n", 1)
+    rows, k = [], 1
+    while len(head) + sum(len(r) + 1 for r in rows) + len(row) < limits.MAX_DATASET_BYTES - 200:
+        rows.append(row.replace('"inf"\t"1"\t"d1"\t"A proposal"\t"1"',
+                                f'"{k}"\t"{k}"\t"d{k}"\t"A proposal"\t"{k}"', 1))
+        k += 1
+    return head + "\n" + "\n".join(rows) + "\n"
+
+
+CASES = {"yaml (max-file-bytes)": ("big.yaml", largest_yaml),
+         "bdm-csv (max-actors)": ("big-bdm.csv", bdm_csv),
+         "ktab-csv (max-actors × 3)": ("big-ktab.csv", ktab_csv),
+         "ktab-xml (max-actors × 3)": ("big-ktab.xml", ktab_xml),
+         "decide (max-actors × 2)": ("big-decide.txt", decide_txt),
+         "deu (max-dataset-bytes)": ("big-deu.tsv", deu_tsv)}
+
+
+def best(function, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    print(f"machine check: 10^7 Python additions in {python_loop_seconds():.2f} s")
+    print(f"| input | size | problems | validate in-process | `allegiance validate` | "
+          f"≤ {TARGET_SECONDS:g} s |")
+    print("|---|---:|---:|---:|---:|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        for label, (name, make) in CASES.items():
+            path = Path(folder) / name
+            path.write_text(make(), encoding="utf-8")
+            problems = validate_file(path)
+            seconds = best(lambda p=path: validate_file(p))
+            command = [sys.executable, "-c", "from allegiance.cli import run; run()", "validate",
+                       str(path)]
+            process = best(lambda c=command: subprocess.run(c, capture_output=True))
+            errors = sum(p.severity == "error" for p in problems)
+            print(f"| {label} | {path.stat().st_size / 1e6:.2f} MB | {errors} error(s), "
+                  f"{len(problems) - errors} warning(s) | {seconds:.2f} s | {process:.2f} s | "
+                  f"{'yes' if max(seconds, process) <= TARGET_SECONDS else 'NO'} |")
+
+
+if __name__ == "__main__":
+    main()

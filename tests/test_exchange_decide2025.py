@@ -1,0 +1,160 @@
+"""The exchange model against decide-exchange-model 2025.3.1 as published, on its real data sets.
+
+The reference numbers are in tests/data/exchange_decide_2025.json, made by running decide itself
+(tests/data/exchange_make_decide2025.py says how; tests/data/exchange_reference.md in prose).
+Allegiance's decide-compatible arithmetic (``arithmetic="decimal28"``) is compared with them:
+
+- with the same deterministic tie rule on both sides, all 10 rounds are identical (every realised
+  exchange in the same order, with the same gain and voting positions, and every voting outcome);
+- with random tie-breaks (decide's own coin; Allegiance's seeded generator), the distribution of
+  the final (round 10) voting outcome of every issue agrees: two-sample Kolmogorov-Smirnov tests
+  do not reject equality at the family-wise 5 % level, and the means differ by less than one of
+  decide's standard deviations.
+
+The inputs are decide's own files (GPL), which stay outside the repository in
+``../shared/reference/decide``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from exchange_oracle import read_decide_file
+
+from allegiance.models.exchange import ExchangeModel
+
+SHARED = Path(__file__).parents[2] / "shared" / "reference" / "decide"
+DECIDE_2025 = Path(__file__).parent / "data" / "exchange_decide_2025.json"
+REFERENCE_2022 = Path(__file__).parent / "data" / "exchange_decide_reference.json"
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason=f"reference inputs not present at {SHARED} (GPL data, not shipped)"
+)
+NAMES = ["sample_data.txt", "cop21.csv"]
+#: repetitions of Allegiance's model in the distribution test, and its seed (fixed beforehand)
+OWN_REPETITIONS = 200
+SEED = 2025
+
+
+@pytest.fixture(scope="module")
+def decide_2025():
+    return json.loads(DECIDE_2025.read_text())["data"]
+
+
+def _assert_rounds_equal(records, rounds, arrays):
+    """Realised exchanges (who, which issues, gain, voting positions) and voting outcomes of
+    ``records`` equal decide's ``rounds``; rows ``[i, j, i_supply, j_supply, gain, y_i, y_j]``."""
+    low, span = arrays.scale_low, arrays.scale_high - arrays.scale_low
+    ids, issues = arrays.actor_ids, arrays.issue_ids
+    for r, expected in enumerate(rounds):
+        rz = records[r].realized
+        assert len(rz["I"]) == len(expected["realized"]), f"round {r + 1}"
+        for k, want in enumerate(expected["realized"]):
+            got = (ids[rz["I"][k]], ids[rz["J"][k]], issues[rz["Q"][k]], issues[rz["P"][k]])
+            assert got == tuple(want[:4]), f"round {r + 1}, exchange {k + 1}"
+            assert rz["gain"][k] == pytest.approx(want[4], rel=1e-9, abs=1e-14)
+            assert rz["yI"][k] == pytest.approx(want[5], abs=1e-9)
+            assert rz["yJ"][k] == pytest.approx(want[6], abs=1e-9)
+        outcome = records[r].voting_outcome * span / 100 + low
+        want = np.array([expected["voting_outcome"][k] for k in issues])
+        np.testing.assert_allclose(outcome, want, rtol=0, atol=1e-10)
+
+
+@needs_shared
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic_rounds_identical_to_decide_2025(name, decide_2025):
+    """All 10 rounds, deterministic tie rule on both sides, identical to decide as shipped."""
+    arrays = read_decide_file(SHARED / name)
+    rounds = decide_2025[name]["deterministic"]
+    assert len(rounds) == 10
+    _, records = ExchangeModel(rounds=10, tie_break="first", arithmetic="decimal28").simulate(
+        arrays, np.random.default_rng(0))
+    _assert_rounds_equal(records, rounds, arrays)
+
+
+@needs_shared
+@pytest.mark.parametrize("name", NAMES)
+def test_decide_2022_release_gives_the_same_rounds(name, decide_2025):
+    """The 2022.1.28 release, as shipped, realised the same exchanges in all 10 deterministic
+    rounds as 2025.3.1 (its model code differs only in form), so the older reference numbers
+    (tests/data/exchange_decide_reference.json) are consistent with the published release."""
+    old = json.loads(REFERENCE_2022.read_text())["data"][name]["deterministic"]
+    new = decide_2025[name]["deterministic"]
+    for r, (a, b) in enumerate(zip(old, new, strict=True)):
+        assert [row[:4] for row in a["realized"]] == [row[:4] for row in b["realized"]], r
+        np.testing.assert_allclose([row[8] for row in a["realized"]],
+                                   [row[5] for row in b["realized"]], atol=1e-9)
+        for issue, value in b["voting_outcome"].items():
+            assert a["voting_outcome"][issue] == pytest.approx(value, abs=1e-9)
+
+
+@needs_shared
+def test_float_arithmetic_parts_from_decide_2025():
+    """The float model (edges decided as exact arithmetic decides them) is a different model:
+    on the sample data its deterministic rounds leave decide's after round 4, where decide's
+    decimal rounding residual stops a move that exact arithmetic lets go on."""
+    arrays = read_decide_file(SHARED / "sample_data.txt")
+    rounds = json.loads(DECIDE_2025.read_text())["data"]["sample_data.txt"]["deterministic"]
+    _, records = ExchangeModel(rounds=10, tie_break="first").simulate(
+        arrays, np.random.default_rng(0))
+    _assert_rounds_equal(records[:4], rounds[:4], arrays)
+    with pytest.raises(AssertionError):
+        _assert_rounds_equal(records, rounds, arrays)
+
+
+@needs_shared
+@pytest.mark.parametrize("name", NAMES)
+def test_outcome_distribution_agrees_with_decide_2025(name, decide_2025):
+    """Final voting outcome per issue over repetitions: the two-sample KS test does not reject
+    equality and the means lie within one of decide's standard deviations, on every issue.
+
+    The KS tests of one file are a family (6 or 13 issues): with equal distributions, some issue
+    falls below p = 0.05 by chance in most runs (1 - 0.95**13 = 49 %), so equality is rejected
+    only when the family-wise level exceeds 5 % (Bonferroni: p <= 0.05 / number of issues)."""
+    from scipy.stats import ks_2samp
+
+    arrays = read_decide_file(SHARED / name)
+    theirs = decide_2025[name]["final_voting_outcome"]
+    theirs = np.array([[row[k] for k in arrays.issue_ids] for row in theirs])
+    model = ExchangeModel(rounds=10, repetitions=OWN_REPETITIONS, arithmetic="decimal28")
+    mine = model.run(arrays, random_state=SEED).extra["outcome_repetitions"]
+    assert mine.shape == (OWN_REPETITIONS, arrays.n_issues)
+    assert theirs.std(axis=0).max() > 0.1, "decide's coin spreads the outcomes"
+    failures = []
+    for k, issue in enumerate(arrays.issue_ids):
+        ks = ks_2samp(mine[:, k], theirs[:, k])
+        sd = theirs[:, k].std(ddof=1)
+        gap = abs(mine[:, k].mean() - theirs[:, k].mean())
+        if not (ks.pvalue > 0.05 / arrays.n_issues and gap < sd):
+            failures.append((issue, ks.pvalue, gap, sd))
+    assert not failures, failures
+
+
+def test_decimal_arithmetic_is_for_plain_equal_gain():
+    from allegiance.models.base import ParameterError
+
+    for params in ({"p": 0.3}, {"variant": "random-rate"}, {"arithmetic": "binary"}):
+        with pytest.raises(ParameterError):
+            ExchangeModel(arithmetic=params.pop("arithmetic", "decimal28"), **params)
+
+
+def test_decimal_arithmetic_runs_on_scenarios_with_absent_actors():
+    """Actors absent from issues and scales other than 0-100: the decimal voting outcome is the
+    weighted mean of the decimal voting positions, every voter stays on the scale, and exchanges
+    are realised."""
+    import allegiance
+
+    path = Path(__file__).parent / "data" / "decide_synthetic" / "syn-12x6.csv"
+    arrays = allegiance.load_scenario(str(path)).to_arrays()
+    assert not arrays.present.all()
+    _, records = ExchangeModel(rounds=3, arithmetic="decimal28").simulate(
+        arrays, np.random.default_rng(3))
+    weight = arrays.capability * arrays.salience * arrays.present
+    for record in records:
+        assert len(record.realized["I"]) > 0
+        votes = record.voting_position
+        assert np.all(votes[arrays.present] >= 0) and np.all(votes[arrays.present] <= 100)
+        expected = (weight * votes).sum(axis=0) / weight.sum(axis=0)
+        np.testing.assert_allclose(record.voting_outcome, expected, rtol=0, atol=1e-9)
