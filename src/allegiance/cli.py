@@ -30,7 +30,7 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
-from allegiance.forecast import Forecast, forecast
+from allegiance.forecast import Forecast
 from allegiance.io import (
     DATASET_FORMATS,
     FORMATS,
@@ -45,6 +45,15 @@ from allegiance.io.filesystem import read_text
 from allegiance.models.registry import MODELS, get_model_class
 from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario
+from allegiance.store.recording import (
+    DbOpt,
+    LabelOpt,
+    SaveOpt,
+    print_run_id,
+    recording,
+    to_json_text,
+    with_run_id,
+)
 from allegiance.version import __version__
 
 app = typer.Typer(
@@ -104,37 +113,36 @@ def forecast_command(
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     output: OutputOpt = None,
     input_format: InputFormatOpt = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Forecast each issue's outcome with a model (default scenario: syria-2014)."""
+    from allegiance.service import compute_forecast
+
     loaded = load(scenario, input_format=input_format, as_of=None)
     params = parse_params(param)
-    with user_errors():
-        model_class = get_model_class(model)
-        scenario_variant = None
-        if variant:
-            if variant in loaded.variants:
-                scenario_variant = variant
-            elif "variant" in model_class.param_names():
-                params.setdefault("variant", variant)
-            else:
-                loaded.variant(variant)  # raises the "no variant" error
-        if rounds is not None:
-            names = model_class.param_names()
-            key = next((k for k in ("rounds", "max_turns", "turns") if k in names), None)
-            if key is None:
-                fail(f"model {model!r} has no rounds (it is static)")
-            params[key] = rounds
-        result = forecast(loaded, model, as_of=as_of, scenario_variant=scenario_variant, seed=seed,
-                          **params)
+    options = {"rounds": rounds}
+    with recording("forecast", save=save, db=db, source=scenario, input_format=input_format,
+                   model=model, params=params, options=options, seed=seed, as_of=as_of,
+                   variant=variant, label=label) as run, user_errors():
+        analysis = compute_forecast(loaded, model=model, params=params, options=options,
+                                    seed=seed, as_of=as_of, variant=variant)
+        run_id = run.finish(analysis.document()) if save else None
+    result = analysis.value
     if output_format is OutputFormat.json:
         # indented for a person at a terminal; compact (much faster to write) for files and pipes
-        write_output(result.to_json(indent=2 if output is None and sys.stdout.isatty() else None,
-                                    summary=forecast_summary(result)), output)
+        indent = 2 if output is None and sys.stdout.isatty() else None
+        if run_id is None:
+            write_output(result.to_json(indent=indent), output)
+        else:
+            write_output(to_json_text(with_run_id(analysis.document(), run_id), indent), output)
     elif output_format is OutputFormat.csv:
         write_output(result.to_csv(), output)
     else:
         with table_output(output):
             render_forecast(result, explain=explain)
+            print_run_id(run_id)
 
 
 def forecast_summary(result: Forecast) -> list[str]:
@@ -474,6 +482,10 @@ LAYER_COMMANDS = {
     "brief": "allegiance.report.cli:brief_command",
     "report": "allegiance.report.cli:report_command",
     "plot": "allegiance.plots.cli:plot_command",
+    "runs": "allegiance.store.cli:runs_app",
+    "db": "allegiance.store.cli:db_app",
+    "serve": "allegiance.web.cli:serve_command",
+    "users": "allegiance.web.cli:users_app",
 }
 
 
@@ -497,11 +509,16 @@ def _requested_layers(argv: list[str]) -> list[str]:
 def register_layers(names: list[str] | None = None) -> None:
     """Register the analysis layers' commands (all of them by default)."""
     registered = {command.name for command in app.registered_commands}
+    registered |= {group.name for group in app.registered_groups}
     for name in LAYER_COMMANDS if names is None else names:
         if name in registered:
             continue
         module, function = LAYER_COMMANDS[name].split(":")
-        app.command(name)(getattr(import_module(module), function))
+        target = getattr(import_module(module), function)
+        if isinstance(target, typer.Typer):  # a command group (runs, db)
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
 
 
 register_layers(_requested_layers(sys.argv))

@@ -26,7 +26,15 @@ from allegiance.cli_common import (
 from allegiance.coalitions.formation import DEFAULT_CAP
 from allegiance.coalitions.power import RULES
 from allegiance.coalitions.render import render_report, report_rows
-from allegiance.coalitions.report import WEIGHTINGS, coalition_report
+from allegiance.coalitions.report import WEIGHTINGS
+from allegiance.store.recording import (
+    DbOpt,
+    LabelOpt,
+    SaveOpt,
+    print_run_id,
+    recording,
+    with_run_id,
+)
 
 __all__ = ["coalitions_command"]
 
@@ -76,27 +84,33 @@ def coalitions_command(
     output: OutputOpt = None,
     input_format: Annotated[str | None, typer.Option(
         "--input-format", help="Scenario file format (default: from the file).")] = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Is a coalition viable? Winning or not, pivotal members, who would rather stay out,
     strongest opponents - for each named coalition and each dated state of the scenario."""
+    from allegiance.service import compute_coalitions
+
     loaded = load(scenario, input_format=input_format, variant=variant)
     params = parse_params(param)
-    with user_errors():
-        report = coalition_report(
-            loaded, model=model, coalitions=coalition, include_named=not only_given,
-            as_of=as_of, quota=quota, weighting=weighting, seed=seed, params=params,
-            theories=theories, top=top, cap=cap, bloc_tolerance=bloc_tolerance,
-        )
-    from allegiance.summary import summarize, with_summary
-
+    options = {"coalitions": list(coalition or []), "only_given": only_given, "quota": quota,
+               "weighting": weighting, "theories": theories, "top": top, "cap": cap,
+               "bloc_tolerance": bloc_tolerance}
+    with recording("coalitions", save=save, db=db, source=scenario, input_format=input_format,
+                   model=model, params=params, options=options, seed=seed, as_of=as_of,
+                   variant=variant, label=label) as run, user_errors():
+        analysis = compute_coalitions(loaded, model=model, params=params, options=options,
+                                      seed=seed, as_of=as_of)
+        run_id = run.finish(analysis.document())
     if output_format is OutputFormat.json:
-        write_output(json.dumps(with_summary("coalitions", report.to_dict(), loaded), indent=2),
-                     output)
+        write_output(json.dumps(with_run_id(analysis.document(), run_id), indent=2), output)
     elif output_format is OutputFormat.csv:
-        write_output(csv_text(*report_rows(report.to_dict())), output)
+        write_output(csv_text(*report_rows(analysis.value.to_dict())), output)
     else:
         from allegiance.summary.render import print_summary
 
         with table_output(output):
-            print_summary(summarize("coalitions", report.to_dict(), loaded), console)
-            render_report(report, console)
+            print_summary(analysis.document()["summary"], console)
+            render_report(analysis.value, console)
+            print_run_id(run_id)

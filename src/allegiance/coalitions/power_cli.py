@@ -25,6 +25,14 @@ from allegiance.cli_common import (
     write_output,
 )
 from allegiance.coalitions.power import RULES
+from allegiance.store.recording import (
+    DbOpt,
+    LabelOpt,
+    SaveOpt,
+    print_run_id,
+    recording,
+    with_run_id,
+)
 
 __all__ = ["power_command"]
 
@@ -51,19 +59,25 @@ def power_command(
     output: OutputOpt = None,
     input_format: Annotated[str | None, typer.Option(
         "--input-format", help="Scenario file format (default: from the file).")] = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Power indices (Shapley-Shubik, Banzhaf) of the actors, weighted by capability; one game
     per issue where the capabilities differ. Needs no named coalitions."""
     from allegiance.coalitions.render import power_rows, power_tables
-    from allegiance.coalitions.scenario_power import scenario_power
+    from allegiance.service import compute_power
 
     loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)
-    with user_errors():
-        power = scenario_power(loaded, quota, issue=issue)
-    from allegiance.summary import summarize, with_summary
-
+    options = {"quota": quota, "issue": issue}
+    with recording("power", save=save, db=db, source=scenario, input_format=input_format,
+                   model="-", params={}, options=options, seed=None, as_of=as_of,
+                   variant=variant, label=label) as run, user_errors():
+        analysis = compute_power(loaded, options=options)
+        run_id = run.finish(analysis.document())
+    power = analysis.value
     if output_format is OutputFormat.json:
-        write_output(json.dumps(with_summary("power", power.to_dict(), loaded), indent=2,
+        write_output(json.dumps(with_run_id(analysis.document(), run_id), indent=2,
                                 ensure_ascii=False), output)
     elif output_format is OutputFormat.csv:
         write_output(csv_text(*power_rows(power)), output)
@@ -71,5 +85,6 @@ def power_command(
         from allegiance.summary.render import print_summary
 
         with table_output(output):
-            print_summary(summarize("power", power.to_dict(), loaded), console)
+            print_summary(analysis.document()["summary"], console)
             console.print(power_tables(power))
+            print_run_id(run_id)

@@ -41,11 +41,19 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
-from allegiance.uncertainty.executors import EXECUTORS, make_executor
-from allegiance.uncertainty.montecarlo import MonteCarloResult, run_montecarlo
-from allegiance.uncertainty.sensitivity import SensitivityResult, run_sensitivity
+from allegiance.store.recording import (
+    DbOpt,
+    LabelOpt,
+    SaveOpt,
+    print_run_id,
+    recording,
+    with_run_id,
+)
+from allegiance.uncertainty.executors import EXECUTORS
+from allegiance.uncertainty.montecarlo import MonteCarloResult
+from allegiance.uncertainty.sensitivity import SensitivityResult
 from allegiance.uncertainty.tidy import montecarlo_rows, sensitivity_rows, timeline_rows
-from allegiance.uncertainty.timeline import TimelineResult, parse_date, run_timeline
+from allegiance.uncertainty.timeline import TimelineResult, parse_date
 
 ScenarioArg = Annotated[
     str | None,
@@ -113,11 +121,6 @@ def _progress(enabled: bool, label: str):
             bar.update(task, completed=done, total=total)
 
         yield update
-
-
-def _executor(name: str, workers: int | None, scheduler: str | None):
-    with user_errors():
-        return make_executor(name, workers=workers, scheduler=scheduler)
 
 
 def _spark(counts: list[int]) -> str:
@@ -206,23 +209,27 @@ def montecarlo_command(
     input_format: InputFormatOpt = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Show a progress bar.")] = True,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Monte Carlo over the scenario's judgements: outcome distributions, coalition odds."""
+    from allegiance.service import compute_montecarlo
+
     loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)
     params = parse_params(param)
-    pool = _executor(executor, workers, scheduler)
-    with user_errors(), pool, _progress(progress, "montecarlo") as update:
-        result = run_montecarlo(
-            loaded, model, runs=runs, seed=seed, until_se=until_se, chunk_size=chunk_size,
-            executor=pool, grade_widths=_widths(grade_width), quota=quota,
-            coalitions=_coalitions(coalition), progress=update, **params)
-    if output_format is OutputFormat.json:
-        write_output(_json("montecarlo", result.to_dict(), loaded), output)
-    elif output_format is OutputFormat.csv:
-        write_output(csv_text(*montecarlo_rows(result.to_dict())), output)
-    else:
-        with table_output(output):
-            render_montecarlo(result)
+    options = {"runs": runs, "until_se": until_se, "chunk_size": chunk_size,
+               "grade_widths": _widths(grade_width), "quota": quota,
+               "coalitions": _coalitions(coalition), "executor": executor, "workers": workers,
+               "scheduler": scheduler}
+    with recording("montecarlo", save=save, db=db, source=scenario, input_format=input_format,
+                   model=model, params=params, options=options, seed=seed, as_of=as_of,
+                   variant=variant, label=label) as run, user_errors(), \
+            _progress(progress, "montecarlo") as update:
+        analysis = compute_montecarlo(loaded, model=model, params=params, options=options,
+                                      seed=seed, progress=run.progress(update))
+        run_id = run.finish(analysis.document())
+    _write(analysis, run_id, output_format, output, render_montecarlo, montecarlo_rows)
 
 
 def render_montecarlo(result: MonteCarloResult) -> None:
@@ -302,24 +309,28 @@ def sensitivity_command(
     input_format: InputFormatOpt = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Show a progress bar.")] = True,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Which judgements move each issue's forecast most (tornado and Sobol indices)."""
+    from allegiance.service import compute_sensitivity
+
     if top < 1:
         fail("--top must be >= 1")
     loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)
     params = parse_params(param)
-    pool = _executor(executor, workers, scheduler)
-    with user_errors(), pool, _progress(progress, "sensitivity") as update:
-        result = run_sensitivity(loaded, model, runs=runs, seed=seed,
-                                 grade_widths=_widths(grade_width), executor=pool,
-                                 progress=update, quota=quota, **params)
-    if output_format is OutputFormat.json:
-        write_output(_json("sensitivity", result.to_dict(top), loaded), output)
-    elif output_format is OutputFormat.csv:
-        write_output(csv_text(*sensitivity_rows(result.to_dict(top))), output)
-    else:
-        with table_output(output):
-            render_sensitivity(result, top)
+    options = {"runs": runs, "top": top, "grade_widths": _widths(grade_width), "quota": quota,
+               "executor": executor, "workers": workers, "scheduler": scheduler}
+    with recording("sensitivity", save=save, db=db, source=scenario, input_format=input_format,
+                   model=model, params=params, options=options, seed=seed, as_of=as_of,
+                   variant=variant, label=label) as run, user_errors(), \
+            _progress(progress, "sensitivity") as update:
+        analysis = compute_sensitivity(loaded, model=model, params=params, options=options,
+                                       seed=seed, progress=run.progress(update))
+        run_id = run.finish(analysis.document())
+    _write(analysis, run_id, output_format, output, lambda result: render_sensitivity(result, top),
+           sensitivity_rows)
 
 
 def render_sensitivity(result: SensitivityResult, top: int) -> None:
@@ -368,21 +379,41 @@ def timeline_command(
     output_format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
     input_format: InputFormatOpt = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """How the forecast and coalition verdicts moved between the dated states, and why."""
+    from allegiance.service import compute_timeline
+
     loaded = load(scenario, input_format=input_format, variant=variant)
     params = parse_params(param)
     with user_errors():
-        extra = [parse_date(d) for d in dates.split(",") if d.strip()] if dates else []
-        result = run_timeline(loaded, model, dates=extra, seed=seed, runs=runs, quota=quota,
-                              coalitions=_coalitions(coalition), **params)
+        extra = [parse_date(d).isoformat() for d in dates.split(",") if d.strip()] if dates else []
+    options = {"dates": extra, "runs": runs, "top": top, "quota": quota,
+               "coalitions": _coalitions(coalition)}
+    with recording("timeline", save=save, db=db, source=scenario, input_format=input_format,
+                   model=model, params=params, options=options, seed=seed, as_of=None,
+                   variant=variant, label=label) as run, user_errors():
+        analysis = compute_timeline(loaded, model=model, params=params, options=options,
+                                    seed=seed)
+        run_id = run.finish(analysis.document())
+    _write(analysis, run_id, output_format, output, lambda result: render_timeline(result, top),
+           timeline_rows)
+
+
+def _write(analysis, run_id: int | None, output_format: OutputFormat, output: str | None,
+           render, rows) -> None:
+    """JSON (with the run id when stored), CSV, or the command's tables."""
     if output_format is OutputFormat.json:
-        write_output(_json("timeline", result.to_dict(), loaded), output)
+        write_output(json.dumps(with_run_id(analysis.document(), run_id), indent=2,
+                                ensure_ascii=False), output)
     elif output_format is OutputFormat.csv:
-        write_output(csv_text(*timeline_rows(result.to_dict())), output)
+        write_output(csv_text(*rows(analysis.document())), output)
     else:
         with table_output(output):
-            render_timeline(result, top)
+            render(analysis.value)
+            print_run_id(run_id)
 
 
 def render_timeline(result: TimelineResult, top: int) -> None:

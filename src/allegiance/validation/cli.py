@@ -13,7 +13,6 @@ atomically.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -29,14 +28,9 @@ from allegiance.cli_common import (
     styled,
     user_errors,
 )
-from allegiance.validation.backtest import (
-    ModelSummary,
-    backtest_options,
-    model_availability,
-    resolve_models,
-    scored,
-)
-from allegiance.validation.capability import OPTIONS, check_option
+from allegiance.store.recording import DbOpt, LabelOpt, SaveOpt, print_run_id, recording
+from allegiance.validation.backtest import ModelSummary, model_availability
+from allegiance.validation.capability import OPTIONS
 from allegiance.validation.tables import fmt, summary_markdown
 
 
@@ -84,54 +78,42 @@ def backtest_command(
     allow_failures: Annotated[bool, typer.Option(
         "--allow-failures", help="Exit 0 even when a model failed on some issues (they are "
         "scored on the rest; the failures are listed in backtest.json).")] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Score the models' forecasts against the recorded outcomes of a DEU data set."""
-    from allegiance.io.deu import DeuValuesMapped, read_dataset
     from allegiance.io.filesystem import write_atomic
+    from allegiance.service import compute_backtest
 
     params = parse_params(param)
-    with user_errors():
-        names = resolve_models(model)
-        options = list(OPTIONS) if capability.lower() == "all" else [check_option(capability)]
-        if params and len(names) != 1:
-            fail("--param needs a single --model")
-        per_model = {names[0]: params} if params else {}
-        if params:
-            from allegiance.models.registry import make_model
+    tune_option = None
+    if tune_param:
+        name, _, raw = tune_param.partition("=")
+        values = [parse_params([f"v={v}"])["v"] for v in raw.split(",") if v.strip()]
+        if not name.strip() or len(values) < 2:
+            fail(f"--tune takes NAME=V1,V2,... with at least two values; got {tune_param!r}")
+        tune_option = {"param": name.strip().replace("-", "_"), "values": values}
+    options = {"capability": capability, "runs": runs, "bootstrap": bootstrap,
+               "tune": tune_option}
+    with recording("backtest", save=save, db=db, source=dataset, model=model, params=params,
+                   options=options, seed=seed, as_of=None, variant=None, label=label,
+                   dataset=True) as run, user_errors(), \
+            Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                     TimeElapsedColumn(), console=err_console.rich, transient=True) as bar:
+        task = bar.add_task("backtest", total=None)
 
-            make_model(names[0], **params)  # a bad parameter is the user's error: say so now
-        tuned: tuple[str, list] | None = None
-        if tune_param:
-            if len(names) != 1:
-                fail("--tune needs a single --model")
-            name, _, raw = tune_param.partition("=")
-            values = [parse_params([f"v={v}"])["v"] for v in raw.split(",") if v.strip()]
-            if not name.strip() or len(values) < 2:
-                fail(f"--tune takes NAME=V1,V2,... with at least two values; got {tune_param!r}")
-            from allegiance.models.registry import make_model
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-            for value in values:
-                make_model(names[0], **{**params, name.strip(): value})
-            tuned = (name.strip().replace("-", "_"), values)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DeuValuesMapped)
-            datasets = {option: read_dataset(dataset, capability=option) for option in options}
-    for note in dict.fromkeys(str(w.message) for w in caught
-                              if issubclass(w.category, DeuValuesMapped)):
+        analysis = compute_backtest(dataset, model=model, params=params, options=options,
+                                    seed=seed, progress=run.progress(update))
+        run_id = run.finish(analysis.document())
+    for note in analysis.extra["warnings"]:
         err_console.print(styled(("warning:", "yellow"), f" {note}"))
-    n_issues = len(scored(next(iter(datasets.values()))))
-    n_runs = (len(names) + (0 if "mean" in names else 1)) if tuned is None else 1 + len(tuned[1])
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console.rich, transient=True) as progress:
-        task = progress.add_task("backtest", total=len(options) * n_runs * n_issues)
-        with user_errors():
-            combined = backtest_options(
-                datasets, models=names, runs=runs, seed=seed, n_boot=bootstrap,
-                params=per_model, tuned=tuned, on_issue=lambda: progress.advance(task),
-                on_option=lambda option: progress.update(task,
-                                                         description=f"backtest ({option})"))
-    summaries, failures, first = combined.summaries, combined.failures, combined
-    combined.settings["dataset"] = Path(dataset).name
+    combined = first = analysis.value
+    summaries, failures, n_issues = combined.summaries, combined.failures, \
+        analysis.extra["n_issues"]
     out = Path(output_dir)
     write_atomic(out / "summary.csv", combined.summary_csv())
     write_atomic(out / "predictions.csv", combined.predictions_csv())
@@ -157,6 +139,7 @@ def backtest_command(
         err_console.print(styled(("not in this build: " + ", ".join(sorted(missing)), "yellow")))
     err_console.print(f"wrote {out / 'summary.csv'}, {out / 'summary.md'}, "
                       f"{out / 'predictions.csv'}, {out / 'backtest.json'}")
+    print_run_id(run_id)
     lines = failure_lines(failures, n_issues)
     style = "yellow" if allow_failures else "red"
     for line in lines:
