@@ -134,7 +134,7 @@ def forecast_command(
         # indented for a person at a terminal; compact (much faster to write) for files and pipes
         indent = 2 if output is None and sys.stdout.isatty() else None
         if run_id is None:
-            write_output(result.to_json(indent=indent), output)
+            write_output(result.to_json(indent=indent, summary=forecast_summary(result)), output)
         else:
             write_output(to_json_text(with_run_id(analysis.document(), run_id), indent), output)
     elif output_format is OutputFormat.csv:
@@ -530,7 +530,10 @@ def run() -> None:
         app()
     except SystemExit as exc:
         if exc.code == EXIT_INTERRUPTED:  # Typer turns KeyboardInterrupt into exit code 130
-            sys.stderr.write("\nallegiance: interrupted\n")
+            from allegiance.cli_common import INTERRUPT_NOTES
+
+            notes = "".join(f"; {note}" for note in INTERRUPT_NOTES)
+            sys.stderr.write(f"\nallegiance: interrupted{notes}\n")
         raise
 
 

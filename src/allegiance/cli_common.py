@@ -135,6 +135,8 @@ def new_table(*args: Any, **kwargs: Any) -> Table:
     return Table(*args, **kwargs)
 
 EXIT_BAD_INPUT = 2
+#: what an interrupted command left behind, said in the one line Ctrl-C prints (cli.run)
+INTERRUPT_NOTES: list[str] = []
 
 
 class OutputFormat(StrEnum):

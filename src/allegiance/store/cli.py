@@ -167,12 +167,8 @@ def rerun_command(run_id: RunArg, db: DbOpt = None) -> None:
 
     store = open_cli_store(db)
     _record(store, run_id, result=False)
-    try:
-        with user_errors():
-            report = rerun(store, run_id)
-    except KeyboardInterrupt:
-        err_console.print("interrupted")
-        raise typer.Exit(130) from None
+    with user_errors():
+        report = rerun(store, run_id)
     for line in report.lines():
         console.print(line)
     if not report.identical:

@@ -21,7 +21,6 @@ from typing import Annotated, Any
 
 import typer
 
-from allegiance.cli_common import err_console
 from allegiance.store.schema import StoreError
 
 SaveOpt = Annotated[bool, typer.Option(
@@ -124,10 +123,10 @@ def recording(kind: str, *, save: bool, db: str | None, source: str | None,
     except KeyboardInterrupt:
         if run.run_id is not None:
             run.store.mark_interrupted(run.run_id)
-            err_console.print(f"interrupted: run {run.run_id} marked interrupted")
-        else:
-            err_console.print("interrupted")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+            from allegiance.cli_common import INTERRUPT_NOTES
+
+            INTERRUPT_NOTES.append(f"run {run.run_id} marked interrupted")
+        raise  # the command line's entry point says so in one line and exits 130
     except typer.Exit as exc:
         if run.run_id is not None and exc.exit_code:
             run.store.fail_run(run.run_id, f"exit {exc.exit_code} (bad input)")

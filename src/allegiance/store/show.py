@@ -76,6 +76,9 @@ class _MonteCarloView:
     def provenance(self) -> dict[str, Any]:
         return self.document
 
+    def to_dict(self) -> dict[str, Any]:
+        return self.document
+
     def headline_se(self) -> dict[str, float]:
         return self.document.get("headline_se") or {}
 
@@ -106,6 +109,9 @@ class _SensitivityView:
             baseline=[document["baseline"][issue] for issue in scenario.issue_ids])
         self.sobol = np.array([[document["sobol_sum"][issue] for issue in scenario.issue_ids]])
 
+    def to_dict(self, top: int | None = None) -> dict[str, Any]:
+        return self.document
+
     def drivers(self, issue: str, top: int) -> list[dict[str, Any]]:
         return self.document["issues"][issue]
 
@@ -127,6 +133,7 @@ def _render_timeline(document, record, version) -> None:
     issues = scenario.issue_ids
     stamp = document["scenario"]
     view = SimpleNamespace(
+        to_dict=lambda: document,
         scenario=SimpleNamespace(title=stamp["title"], issue_ids=issues,
                                  content_hash=lambda: stamp["content_hash"]),
         model=SimpleNamespace(name=document["model"]["name"],

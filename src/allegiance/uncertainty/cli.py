@@ -164,11 +164,13 @@ def _json(kind: str, document: dict[str, Any], scenario) -> str:
 
 
 def _summary(kind: str, document: dict[str, Any], scenario) -> None:
-    """The summary sentences at the top of a table output."""
+    """The summary sentences at the top of a table output (a stored document's own, or made
+    from the numbers)."""
     from allegiance.summary import summarize
     from allegiance.summary.render import print_summary
 
-    print_summary(summarize(kind, document, scenario), console)
+    lines = document.get("summary") or summarize(kind, document, scenario)
+    print_summary(lines, console)
 
 
 def _header(provenance: dict[str, Any]) -> None:
