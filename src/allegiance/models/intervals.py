@@ -96,6 +96,7 @@ def load_calibration() -> dict[str, Any]:
 
 
 def model_intervals(model: str, outcome: np.ndarray, arrays, *, from_dataset: bool = False,
+                    default_parameters: bool = True,
                     calibration: dict[str, Any] | None = None) -> list[dict[str, Any] | None]:
     """The calibrated 50% and 80% intervals of ``model``'s forecast of each issue.
 
@@ -112,11 +113,15 @@ def model_intervals(model: str, outcome: np.ndarray, arrays, *, from_dataset: bo
     floor = float(calibration.get("floor", SPREAD_FLOOR))
     spread = position_spread(arrays.position, arrays.capability * arrays.salience,
                              arrays.present, arrays.scale_low, arrays.scale_high)
-    dataset = calibration.get("dataset", "DEU")
-    note = (f"calibrated on this data set's development split ({dataset}, leave-one-proposal-out"
-            " residuals)" if from_dataset else
+    dataset = calibration.get("source", "DEU")
+    note = (f"calibrated on {dataset} decisions ({calibration.get('dataset', '')}, "
+            f"{entry.get('n', '?')} issues; conformal, cross-validated by proposal)"
+            if from_dataset else
             f"calibrated on {dataset} decisions, not on this scenario: the interval is the "
-            f"{dataset} record of this model carried over in scale-normalised units")
+            f"{dataset}-calibrated one, carried over in scale-normalised units (a share of the "
+            "scale width times the spread of positions)")
+    if not default_parameters:
+        note += "; calibrated for the model's default parameters, not the ones used here"
     rows: list[dict[str, Any] | None] = []
     bounds = {level: conformal_interval(outcome, spread, float(entry[level]), arrays.scale_low,
                                         arrays.scale_high, floor=floor)

@@ -152,14 +152,15 @@ class LearnedModel(Model):
         pooled = [arrays.issue_ids[k] for k, p in enumerate(parts) if p == "pooled"]
         if pooled:
             notes.append(
-                f"weights pooled over all {fitted.get('dataset', 'DEU')} issues for "
+                f"weights pooled over all {fitted.get('source', 'DEU')} issues for "
                 f"{', '.join(pooled)}: no procedure and voting rule seen in fitting")
         grouped = sorted({p for p in parts if p != "pooled"})
         if grouped:
             notes.append("procedure-specific weights applied: " + ", ".join(grouped))
-        notes.append(f"fitted on {fitted.get('dataset', 'DEU')} "
-                     f"(capability option {fitted.get('capability', '?')}); the candidates run "
-                     "on this scenario's own capabilities")
+        notes.append(f"weights fitted on {fitted.get('source', 'DEU')} decisions "
+                     f"({fitted.get('dataset', '?')}, capability option "
+                     f"{fitted.get('capability', '?')}); the candidate models run on this "
+                     "scenario's own positions, saliences and capabilities")
         return ModelResult(
             positions=arrays.position[..., None, :, :].copy(),
             outcome=outcome,

@@ -221,7 +221,7 @@ def render_montecarlo(result: MonteCarloResult) -> None:
                   f"{result.executor.get('name')} × {result.executor.get('workers')}){stop}")
     issues = Table(title="outcome per issue (forecast of each draw)", title_justify="left")
     for column in ("issue", "at values", "mean ± se", "5%", "25%", "median", "75%", "95%",
-                   "histogram"):
+                   "histogram", "model 80%"):
         issues.add_column(column, justify="left" if column[0] in "ih" else "right",
                           no_wrap=True)
     for issue, s in result.issue_summary().items():
@@ -229,8 +229,14 @@ def render_montecarlo(result: MonteCarloResult) -> None:
         low, high = s["scale"]
         issues.add_row(issue, _f(s["baseline"]), f"{_f(s['mean'], 2)} ± {s['se']:.2g}",
                        *(_f(q[k]) for k in ("0.05", "0.25", "0.5", "0.75", "0.95")),
-                       f"{low:g} {_spark(s['histogram']['counts'])} {high:g}")
+                       f"{low:g} {_spark(s['histogram']['counts'])} {high:g}",
+                       "—" if not s.get("model_interval") else
+                       "{:.0f}–{:.0f}".format(*s["model_interval"]["80"]))
     console.print(issues)
+    console.print("[dim]5%–95%: spread of the forecast over the draws (how unsure the inputs "
+                  "are); model 80%: the model's calibrated interval around the forecast at the "
+                  "values (how far its forecasts have been from real outcomes) — two different "
+                  "uncertainties, not to be added.[/]")
     actors = Table(title="final positions per actor: median [5%–95%]", title_justify="left")
     actors.add_column("actor")
     for issue in result.scenario.issue_ids:

@@ -169,7 +169,7 @@ def write_fitted(dataset: str, out_dir: str | Path, *, capability: str = "gdp", 
 
     issues = scored(read_dataset(dataset, capability=capability))
     digest = hashlib.sha256(Path(dataset).read_bytes()).hexdigest()
-    provenance = {"dataset": Path(dataset).name, "dataset_sha256": digest,
+    provenance = {"source": "DEU", "dataset": Path(dataset).name, "dataset_sha256": digest,
                   "issues": len(issues), "seed": seed,
                   "command": f"python -m allegiance.validation.fit {Path(dataset).name} "
                              f"--capability {capability} --runs {runs} --seed {seed}"}
