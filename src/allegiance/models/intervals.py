@@ -34,7 +34,7 @@ Example
 >>> lo, hi = conformal_interval(np.array([50.0]), spread, 0.5, np.array([0.0]),
 ...                             np.array([100.0]), floor=0.0)
 >>> float(lo[0]), float(hi[0])
-(37.5, 62.5)
+(25.0, 75.0)
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def conformal_interval(forecast: np.ndarray, spread: np.ndarray, quantile: float
 
 @lru_cache(maxsize=1)
 def load_calibration() -> dict[str, Any]:
-    """The shipped calibration (``allegiance/data/calibration/intervals.json``); ``{}`` if absent."""
+    """The shipped calibration (``allegiance/data/calibration/intervals.json``), or ``{}``."""
     try:
         text = (resources.files("allegiance") / "data" / "calibration" / CALIBRATION_FILE
                 ).read_text(encoding="utf-8")

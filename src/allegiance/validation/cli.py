@@ -48,7 +48,8 @@ def summary_table(summaries: list[ModelSummary], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("model", no_wrap=True)
     table.add_column("capability", no_wrap=True)
-    for column in ("issues", "MAE", "med AE", "≤10", "vs mean [95% CI]", "cov50", "cov80"):
+    for column in ("issues", "MAE", "med AE", "≤10", "vs mean [95% CI]", "PI50 cov", "PI80 cov",
+                   "runs cov50", "runs cov80"):
         table.add_column(column, justify="right")
     for s in summaries:
         issues = f"{s.n_ok}" + (f" ({s.n_failed} failed)" if s.n_failed else "")
@@ -59,6 +60,8 @@ def summary_table(summaries: list[ModelSummary], title: str) -> Table:
                       f"{_fmt(s.vs_mean_high, 2)}]")
         table.add_row(s.model, s.capability, issues, _fmt(s.mae), _fmt(s.median_ae),
                       _fmt(s.within_10, percent=True), versus,
+                      _fmt(s.interval_coverage_50, percent=True),
+                      _fmt(s.interval_coverage_80, percent=True),
                       _fmt(s.coverage_50, percent=True), _fmt(s.coverage_80, percent=True))
     return table
 
@@ -66,13 +69,15 @@ def summary_table(summaries: list[ModelSummary], title: str) -> Table:
 def summary_markdown(summaries: list[ModelSummary]) -> str:
     """The summary as a Markdown table (what docs/validation.md shows)."""
     lines = ["| model | capability | issues (failed) | MAE | median AE | within 10 | "
-             "vs mean [95% CI] | cover 50% | cover 80% |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "vs mean [95% CI] | PI 50% cover | PI 80% cover | runs 50% cover | runs 80% cover |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in summaries:
         versus = ("(baseline)" if s.model == "mean" else "—" if not s.vs_mean_n else
                   f"{_fmt(s.vs_mean, 2)} [{_fmt(s.vs_mean_low, 2)}, {_fmt(s.vs_mean_high, 2)}]")
         lines.append(f"| {s.model} | {s.capability} | {s.n_ok} ({s.n_failed}) | {_fmt(s.mae)} | "
                      f"{_fmt(s.median_ae)} | {_fmt(s.within_10, percent=True)} | {versus} | "
+                     f"{_fmt(s.interval_coverage_50, percent=True)} | "
+                     f"{_fmt(s.interval_coverage_80, percent=True)} | "
                      f"{_fmt(s.coverage_50, percent=True)} | "
                      f"{_fmt(s.coverage_80, percent=True)} |")
     return "\n".join(lines) + "\n"
@@ -100,12 +105,27 @@ def backtest_command(
     output_dir: Annotated[str, typer.Option("--output-dir", "-o", help="Folder for summary.csv, "
                                             "predictions.csv and backtest.json.")
                           ] = "backtest-results",
+    fit_out: Annotated[str | None, typer.Option(
+        "--fit-out", help="Instead of a backtest: fit the learned forecaster and every model's "
+        "interval calibration on this data set and write learned.json and "
+        "calibration/intervals.json to this folder (the package ships src/allegiance/data).")
+    ] = None,
 ) -> None:
     """Score the models' forecasts against the recorded outcomes of a DEU data set."""
     from allegiance.io.deu import read_dataset
     from allegiance.io.yaml_format import write_atomic
 
     params = parse_params(param)
+    if fit_out is not None:
+        from allegiance.validation.fit import write_fitted
+
+        with user_errors():
+            if capability.lower() == "all":
+                fail("--fit-out fits under one capability option (the package's: --capability "
+                     "gdp)")
+            write_fitted(dataset, fit_out, capability=check_option(capability), seed=seed,
+                         runs=runs, echo=err_console.print)
+        return
     with user_errors():
         names = resolve_models(model)
         options = list(OPTIONS) if capability.lower() == "all" else [check_option(capability)]

@@ -124,8 +124,61 @@ def learned_predictions(
         label = hyper.label(names)
         counts[label] = counts.get(label, 0) + 1
     note = ("nested leave-one-proposal-out CV; chosen per held-out issue: "
-            + ", ".join(f"[{k}] {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])))
+            + ", ".join(f"({k}) {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])))
     return rows, note
+
+
+def openings(issues: Sequence[Scenario], X: np.ndarray, *, n_boot: int = 2000, seed: int = 0
+             ) -> list[dict[str, Any]]:
+    """Each opening of the literature alone, scored by leave-one-proposal-out CV.
+
+    Rows: every candidate on its own (nothing fitted), then the stack restricted to the models
+    (Breiman stacking), with procedure-specific weights (κ = 20, 0), with the status-quo and
+    nearest-end anchors (boundary outcomes), and the nested choice among them (the learned
+    forecaster). ``vs_mean`` is the paired cluster-bootstrap difference with the compromise.
+    """
+    from allegiance.validation.backtest import paired_bootstrap
+
+    issues = scored(issues)
+    outcome, groups, clusters = _context(issues)
+    names = [c["name"] for c in CANDIDATES]
+    base = np.abs(X[:, 0] - outcome)
+    rows: list[dict[str, Any]] = []
+
+    def add(label: str, forecast: np.ndarray) -> None:
+        errors = np.abs(forecast - outcome)
+        diff, low, high = paired_bootstrap(np.round(errors - base, 9), clusters, n_boot=n_boot,
+                                           seed=seed)
+        rows.append({"variant": label, "mae": float(errors.mean()), "vs_mean": diff,
+                     "low": low, "high": high})
+
+    for k, name in enumerate(names):
+        add(f"{name} alone (nothing fitted)", X[:, k])
+    models = tuple(range(N_MODELS))
+    everything = tuple(range(len(CANDIDATES)))
+    for label, hyper in [
+        ("stack of the models, pooled weights", stacking.Hyper(models, math.inf)),
+        ("stack of the models, by procedure × voting rule (κ = 20)", stacking.Hyper(models, 20.0)),
+        ("stack of the models, by procedure × voting rule (κ = 0)", stacking.Hyper(models, 0.0)),
+        ("stack with status-quo and nearest-end anchors, pooled",
+         stacking.Hyper(everything, math.inf)),
+        ("stack with anchors, by procedure × voting rule (κ = 20)",
+         stacking.Hyper(everything, 20.0)),
+    ]:
+        add(label + " (LOPO CV)", stacking.cross_validate(X, outcome, groups, clusters,
+                                                          [hyper])[0])
+    add("learned: nested choice among the four grid settings (LOPO CV)",
+        stacking.cross_validate(X, outcome, groups, clusters, HYPERS, n_folds=INNER_FOLDS)[0])
+    return rows
+
+
+def openings_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """The openings as a Markdown table (docs/validation.md)."""
+    lines = ["| variant | MAE | vs mean [95% CI] |", "| --- | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r['variant']} | {r['mae']:.2f} | {r['vs_mean']:.2f} "
+                     f"[{r['low']:.2f}, {r['high']:.2f}] |")
+    return "\n".join(lines) + "\n"
 
 
 def fit_learned(issues: Sequence[Scenario], X: np.ndarray, *, capability: str,
@@ -216,8 +269,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--capability", default="gdp")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--openings", action="store_true",
+                        help="print the openings table (each variant by LOPO CV) instead")
     args = parser.parse_args(argv)
     try:
+        if args.openings:
+            from allegiance.io.deu import read_dataset
+
+            issues = scored(read_dataset(args.dataset, capability=args.capability))
+            X = candidate_matrix(issues, capability=args.capability, seed=args.seed)
+            print(openings_markdown(openings(issues, X, seed=args.seed)), end="")
+            return 0
         write_fitted(args.dataset, args.out_dir, capability=args.capability, seed=args.seed,
                      runs=args.runs)
     except (OSError, ValueError, RuntimeError) as exc:

@@ -17,7 +17,7 @@ that proposal's outcomes.
 Example
 -------
 >>> X = np.array([[0.0, 10.0], [0.0, 20.0], [0.0, 30.0]])
->>> [round(w, 6) for w in fit_weights(X, np.array([10.0, 20.0, 30.0]))]
+>>> [round(float(w), 6) for w in fit_weights(X, np.array([10.0, 20.0, 30.0]))]
 [0.0, 1.0]
 """
 
