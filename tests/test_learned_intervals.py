@@ -216,3 +216,16 @@ def test_montecarlo_keeps_input_spread_and_model_interval_apart():
         assert interval["80"][0] <= issue["baseline"] <= interval["80"][1]
         spread = issue["quantiles"]["0.95"] - issue["quantiles"]["0.05"]
         assert interval["80"][1] - interval["80"][0] != pytest.approx(spread)
+
+
+def test_estimated_capabilities_are_fitted_out_of_fold():
+    from allegiance.validation.estimated_capability import cross_validated_forecasts
+
+    issues = _synthetic(6)
+    forecast = cross_validated_forecasts(issues)
+    changed = [(_with_outcome(s, 0.0) if s.issues[0].metadata["proposal"] == "p2" else s)
+               for s in issues]
+    again = cross_validated_forecasts(changed)
+    held = np.array([s.issues[0].metadata["proposal"] == "p2" for s in issues])
+    assert again[held] == pytest.approx(forecast[held], abs=1e-9)
+    assert np.all((forecast >= 0) & (forecast <= 100))

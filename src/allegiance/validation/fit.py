@@ -132,7 +132,8 @@ def openings(issues: Sequence[Scenario], X: np.ndarray, *, n_boot: int = 2000, s
              ) -> list[dict[str, Any]]:
     """Each opening of the literature alone, scored by leave-one-proposal-out CV.
 
-    Rows: every candidate on its own (nothing fitted), then the stack restricted to the models
+    Rows: every candidate on its own (nothing fitted), the compromise model with capabilities
+    estimated from outcomes (:mod:`allegiance.validation.estimated_capability`), then the stack restricted to the models
     (Breiman stacking), with procedure-specific weights (κ = 20, 0), with the status-quo and
     nearest-end anchors (boundary outcomes), and the nested choice among them (the learned
     forecaster). ``vs_mean`` is the paired cluster-bootstrap difference with the compromise.
@@ -154,6 +155,10 @@ def openings(issues: Sequence[Scenario], X: np.ndarray, *, n_boot: int = 2000, s
 
     for k, name in enumerate(names):
         add(f"{name} alone (nothing fitted)", X[:, k])
+    from allegiance.validation.estimated_capability import cross_validated_forecasts
+
+    add("compromise with capabilities estimated from outcomes (after Golub 2020; LOPO CV)",
+        cross_validated_forecasts(issues))
     models = tuple(range(N_MODELS))
     everything = tuple(range(len(CANDIDATES)))
     for label, hyper in [
