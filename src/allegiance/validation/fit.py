@@ -133,10 +133,11 @@ def openings(issues: Sequence[Scenario], X: np.ndarray, *, n_boot: int = 2000, s
     """Each opening of the literature alone, scored by leave-one-proposal-out CV.
 
     Rows: every candidate on its own (nothing fitted), the compromise model with capabilities
-    estimated from outcomes (:mod:`allegiance.validation.estimated_capability`), then the stack restricted to the models
-    (Breiman stacking), with procedure-specific weights (κ = 20, 0), with the status-quo and
-    nearest-end anchors (boundary outcomes), and the nested choice among them (the learned
-    forecaster). ``vs_mean`` is the paired cluster-bootstrap difference with the compromise.
+    estimated from outcomes (:mod:`allegiance.validation.estimated_capability`), then the stack
+    restricted to the models (Breiman stacking), with procedure-specific weights (κ = 20, 0),
+    with the status-quo and nearest-end anchors (boundary outcomes), and the nested choice among
+    them (the learned forecaster). ``vs_mean`` is the paired cluster-bootstrap difference with
+    the compromise model.
     """
     from allegiance.validation.backtest import paired_bootstrap
 
