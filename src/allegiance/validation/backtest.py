@@ -513,9 +513,15 @@ def run_backtest(
         if name == LEARNED:  # fitted on these data: only its cross-validated forecasts count
             from allegiance.validation.fit import learned_predictions
 
-            preds, note = learned_predictions(issues, capability=capability, seed=seed,
-                                              on_issue=on_issue)
             stochastic = False
+            try:
+                preds, note = learned_predictions(issues, capability=capability, seed=seed,
+                                                  on_issue=on_issue)
+            except Exception as exc:  # a candidate failed: recorded for every issue, not fatal
+                preds = [_blank(name, capability, s) for s in issues]
+                note = f"{type(exc).__name__}: {exc}"
+                for p in preds:
+                    p.error = note
         else:
             preds, stochastic, note = predict(name, issues, capability=capability, runs=runs,
                                               seed=seed, params=params.get(name),
