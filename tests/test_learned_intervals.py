@@ -229,3 +229,16 @@ def test_estimated_capabilities_are_fitted_out_of_fold():
     held = np.array([s.issues[0].metadata["proposal"] == "p2" for s in issues])
     assert again[held] == pytest.approx(forecast[held], abs=1e-9)
     assert np.all((forecast >= 0) & (forecast <= 100))
+
+
+def test_a_failing_candidate_is_recorded_not_fatal(monkeypatch):
+    from allegiance.validation import fit
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("candidate smp failed on 1 issue(s)")
+
+    monkeypatch.setattr(fit, "candidate_matrix", broken)
+    result = bt.run_backtest(_synthetic(3), models=["mean", "learned"], n_boot=100)
+    learned = result.summaries[1]
+    assert learned.n_failed == 6 and learned.n_ok == 0
+    assert any("candidate smp failed" in f["error"] for f in result.failures)
