@@ -242,3 +242,24 @@ def test_a_failing_candidate_is_recorded_not_fatal(monkeypatch):
     learned = result.summaries[1]
     assert learned.n_failed == 6 and learned.n_ok == 0
     assert any("candidate smp failed" in f["error"] for f in result.failures)
+
+
+def test_cli_backtest_shows_learned_and_interval_coverage(tmp_path):
+    import csv
+
+    from test_backtest import TINY_TSV
+    from typer.testing import CliRunner
+
+    from allegiance.cli import app
+
+    data = tmp_path / "tiny.tsv"
+    data.write_text(TINY_TSV)
+    out = tmp_path / "results"
+    result = CliRunner().invoke(app, ["backtest", str(data), "--model", "learned", "-o", str(out),
+                                      "--bootstrap", "200"])
+    assert result.exit_code == 0, result.output
+    assert "PI50 cov" in result.output and "learned" in result.output
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [r["model"] for r in rows] == ["learned"]
+    assert rows[0]["interval_coverage_50"] != "" and rows[0]["interval_coverage_80"] != ""
+    assert "PI 80% cover" in (out / "summary.md").read_text()
