@@ -70,7 +70,7 @@ def test_unsourced_estimates_are_warnings(tmp_path):
         ("tax: {position: 60, salience: 0.4}", "tax: {position: 60}", 15,
          "missing: this field is required"),
         ("tax: {position: 60,", "tux: {position: 60,", 15, "unknown issue 'tux'"),
-        ("credibility: 3", "credibility: 9", 4, "Input should be"),
+        ("credibility: 3", "credibility: 9", 4, "write one of 1, 2, 3, 4, 5 or 6"),
     ],
 )
 def test_each_error_is_reported_with_its_line(tmp_path, old, new, line, message):

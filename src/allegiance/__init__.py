@@ -9,6 +9,7 @@
 
 from allegiance.forecast import Forecast, forecast
 from allegiance.io import export_scenario, load_scenario, save_scenario, validate_file
+from allegiance.levers import levers
 from allegiance.models.registry import available_models, make_model
 from allegiance.scenario import Scenario, ScenarioArrays, ScenarioInvalid
 from allegiance.version import __version__
@@ -22,6 +23,7 @@ __all__ = [
     "available_models",
     "export_scenario",
     "forecast",
+    "levers",
     "load_scenario",
     "make_model",
     "save_scenario",

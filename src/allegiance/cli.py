@@ -18,12 +18,14 @@ from allegiance.cli_common import (
     OutputFormat,
     console,
     err_console,
+    escape_markup,
     explain_table,
     fail,
     load,
     new_table,
     parse_params,
     print_problems,
+    table_output,
     user_errors,
     write_output,
 )
@@ -130,7 +132,8 @@ def forecast_command(
     elif output_format is OutputFormat.csv:
         write_output(result.to_csv(), output)
     else:
-        render_forecast(result, explain=explain)
+        with table_output(output):
+            render_forecast(result, explain=explain)
 
 
 def render_forecast(result: Forecast, explain: bool = False) -> None:
@@ -147,6 +150,8 @@ def render_forecast(result: Forecast, explain: bool = False) -> None:
                   + (f", seed {result.seed}" if result.seed is not None else "")
                   + f"; {int(res.n_rounds)} round(s)")
     console.print(f"forecast = {res.outcome_statistic}")
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {escape_markup(warning)}")
     if len(scenario.issues) > DETAILED_ISSUES:
         _render_compact(result)
     else:
@@ -188,6 +193,7 @@ def _render_compact(result: Forecast) -> None:
     present = scenario.to_arrays().present
     first, last = res.positions[0], res.positions[-1]
     moved = res.positions.shape[0] > 1
+    cycling = result.diagnosis.cycling
     issues = new_table(title="forecast per issue", title_justify="left")
     for column in ("issue", "low end", "high end", "forecast", "model interval"):
         issues.add_column(column, justify="right" if column[0] in "fm" else "left")
@@ -196,7 +202,8 @@ def _render_compact(result: Forecast) -> None:
                        f"{issue.scale[1]:g} {issue.high_label}".strip(), f"{res.outcome[k]:.1f}",
                        _interval_text(result.intervals.get(issue.id)))
     console.print(issues)
-    matrix = new_table(title="positions" + (" (start → end)" if moved else ""),
+    matrix = new_table(title="positions" + (" (start → end)" if moved else "")
+                       + (" ↻ = cycles, see the warnings" if cycling.any() else ""),
                        title_justify="left")
     matrix.add_column("actor")
     for issue in scenario.issues:
@@ -206,6 +213,8 @@ def _render_compact(result: Forecast) -> None:
         for k in range(len(scenario.issues)):
             if not present[a, k]:
                 cells.append("—")
+            elif cycling[a, k]:
+                cells.append(f"{first[a, k]:.0f}→{last[a, k]:.0f}↻")
             elif moved and abs(last[a, k] - first[a, k]) > 1e-9:
                 cells.append(f"{first[a, k]:.0f}→{last[a, k]:.0f}")
             else:
@@ -219,6 +228,7 @@ def _render_detailed(result: Forecast) -> None:
     scenario, res = result.scenario, result.result
     arrays = scenario.to_arrays()
     first, last = res.positions[0], res.positions[-1]
+    cycling = result.diagnosis.cycling
     for k, issue in enumerate(scenario.issues):
         low, high = issue.scale
         value = res.outcome[k]
@@ -242,7 +252,8 @@ def _render_detailed(result: Forecast) -> None:
             row = [scenario.actors[a].name, f"{first[a, k]:.1f}"]
             if res.positions.shape[0] > 1:
                 moved = last[a, k] - first[a, k]
-                row += [f"{last[a, k]:.1f}", f"{moved:+.1f}" if abs(moved) > 1e-9 else "·"]
+                row += [f"{last[a, k]:.1f}", "cycles" if cycling[a, k]
+                        else f"{moved:+.1f}" if abs(moved) > 1e-9 else "·"]
             row += [f"{arrays.salience[a, k]:.2f}", f"{arrays.capability[a, k]:.3g}",
                     _bar(last[a, k], value, low, high)]
             table.add_row(*row)
@@ -433,6 +444,10 @@ def export_command(
     loaded = load(scenario, input_format=input_format)
     with user_errors():
         text = export_scenario(loaded, to, **({"issue": issue} if issue else {}))
+    from allegiance.io.losses import export_losses
+
+    for line in export_losses(loaded, to):
+        err_console.print(f"[yellow]warning:[/] {to}: {escape_markup(line)}")
     write_output(text, output)
 
 
@@ -453,6 +468,8 @@ LAYER_COMMANDS = {
     "sensitivity": "allegiance.uncertainty.cli:sensitivity_command",
     "timeline": "allegiance.uncertainty.cli:timeline_command",
     "backtest": "allegiance.validation.cli:backtest_command",
+    "power": "allegiance.coalitions.power_cli:power_command",
+    "levers": "allegiance.levers.cli:levers_command",
 }
 
 

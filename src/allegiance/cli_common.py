@@ -6,6 +6,7 @@ the same clear message (file, line, field, what is wrong) and exit code 2 everyw
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -42,6 +43,20 @@ class _LazyConsole:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.rich, name)
 
+    @contextlib.contextmanager
+    def captured(self) -> Iterator[io.StringIO]:
+        """Print into a buffer instead, as plain text (no colours, no terminal codes)."""
+        from rich.console import Console
+
+        buffer = io.StringIO()
+        previous = self._console
+        self._console = Console(file=buffer, width=160, color_system=None, force_terminal=False,
+                                highlight=False, soft_wrap=False)
+        try:
+            yield buffer
+        finally:
+            self._console = previous
+
 
 #: on a terminal Rich uses its width; piped output gets room for the wide tables
 console = _LazyConsole(highlight=False, soft_wrap=False,
@@ -65,7 +80,7 @@ class OutputFormat(StrEnum):
 
 
 def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {_escape(message)}")
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -80,10 +95,14 @@ def print_problems(problems: list[Problem]) -> None:
                           f"{_escape(p.message)}")
 
 
-def _escape(text: str) -> str:
+def escape_markup(text: str) -> str:
+    """``text`` safe to print through Rich (its square brackets are not markup)."""
     from rich.markup import escape
 
     return escape(str(text))
+
+
+_escape = escape_markup
 
 
 @contextlib.contextmanager
@@ -153,6 +172,40 @@ def fmt(value: Any, digits: int = 2) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return "" if value is None else str(value)
+
+
+@contextlib.contextmanager
+def table_output(output: str | None) -> Iterator[None]:
+    """Where a command's tables go: the terminal, or with ``--output FILE`` that file, as plain
+    text (written atomically once the command has printed everything)."""
+    if not output:
+        yield
+        return
+    with console.captured() as buffer:
+        yield
+    write_output(buffer.getvalue(), output)
+
+
+def csv_text(header: list[str], rows) -> str:
+    """A CSV document (header row, then ``rows``); floats written exactly (``repr``)."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):  # NumPy floats too; NaN and infinities left empty
+        return repr(float(value)) if value == value and abs(value) != float("inf") else ""
+    if hasattr(value, "item"):  # NumPy integers and booleans
+        return value.item()
+    return value
 
 
 def write_output(text: str, output: str | None) -> None:

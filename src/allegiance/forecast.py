@@ -126,6 +126,35 @@ class Forecast:
             for a, actor in enumerate(self.scenario.actor_ids)
         }
 
+    @property
+    def diagnosis(self):
+        """Warnings about this result and which positions cycle
+        (:func:`allegiance.models.diagnostics.diagnose`)."""
+        if "diagnosis" not in self.meta:
+            from allegiance.models.diagnostics import diagnose
+
+            arrays = self.scenario.to_arrays()
+            self.meta["diagnosis"] = diagnose(
+                self.result, scale=[i.scale for i in self.scenario.issues],
+                issue_names=[i.name for i in self.scenario.issues],
+                actor_names=[a.name for a in self.scenario.actors],
+                present=arrays.present, salience=arrays.salience)
+        return self.meta["diagnosis"]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Plain-language warnings: a cycle, no convergence, no solution, no salience."""
+        return self.diagnosis.warnings
+
+    def __repr__(self) -> str:
+        outcome = ", ".join(f"{k}={v:.4g}" for k, v in self.outcome.items())
+        if len(outcome) > 200:
+            outcome = outcome[:197] + "..."
+        warned = f", {len(self.warnings)} warning(s)" if self.warnings else ""
+        return (f"Forecast(scenario={self.scenario.id!r}, model={self.model.name!r}, "
+                f"seed={self.seed}, rounds={int(np.max(self.result.n_rounds))}, "
+                f"outcome={{{outcome}}}{warned})")
+
     def _present(self) -> np.ndarray:
         if "present" not in self.meta:
             self.meta["present"] = self.scenario.to_arrays().present
@@ -165,6 +194,7 @@ class Forecast:
                 for r in range(self.result.positions.shape[0])
             ],
             "outcome": self.outcome,
+            "warnings": self.warnings,
             "events": self.result.events,
             "extra": self.result.extra,
         }

@@ -15,15 +15,16 @@ import typer
 from allegiance.cli_common import (
     OutputFormat,
     console,
-    fail,
+    csv_text,
     load,
     parse_params,
+    table_output,
     user_errors,
     write_output,
 )
 from allegiance.coalitions.formation import DEFAULT_CAP
 from allegiance.coalitions.power import RULES
-from allegiance.coalitions.render import render_report
+from allegiance.coalitions.render import render_report, report_rows
 from allegiance.coalitions.report import WEIGHTINGS, coalition_report
 
 __all__ = ["coalitions_command"]
@@ -40,6 +41,8 @@ def coalitions_command(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="One date (YYYY-MM-DD); default: every dated state side by side.")
     ] = None,
+    variant: Annotated[str | None, typer.Option(
+        "--variant", help="Apply one of the scenario's what-if variants first.")] = None,
     coalition: Annotated[list[str] | None, typer.Option(
         "--coalition", "-c",
         help="A coalition to assess: a,b,c or name=a,b,c (repeatable).")] = None,
@@ -68,7 +71,7 @@ def coalitions_command(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for stochastic models.")
                     ] = None,
     output_format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="table or json.")] = OutputFormat.table,
+        "--format", "-f", help="table, json or csv.")] = OutputFormat.table,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")
                       ] = None,
     input_format: Annotated[str | None, typer.Option(
@@ -76,9 +79,7 @@ def coalitions_command(
 ) -> None:
     """Is a coalition viable? Winning or not, pivotal members, who would rather stay out,
     strongest opponents - for each named coalition and each dated state of the scenario."""
-    if output_format is OutputFormat.csv:
-        fail("coalitions writes --format table or json")
-    loaded = load(scenario, input_format=input_format)
+    loaded = load(scenario, input_format=input_format, variant=variant)
     params = parse_params(param)
     with user_errors():
         report = coalition_report(
@@ -88,5 +89,8 @@ def coalitions_command(
         )
     if output_format is OutputFormat.json:
         write_output(json.dumps(report.to_dict(), indent=2), output)
+    elif output_format is OutputFormat.csv:
+        write_output(csv_text(*report_rows(report.to_dict())), output)
     else:
-        render_report(report, console)
+        with table_output(output):
+            render_report(report, console)

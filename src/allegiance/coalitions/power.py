@@ -97,6 +97,7 @@ __all__ = [
     "enumerate_power_indices",
     "parse_quota",
     "power_indices",
+    "reaches_quota",
     "shapley_shubik",
 ]
 
@@ -179,6 +180,29 @@ RULES: dict[str, QuotaRule] = {
                              note="Treaty of Nice, EU-27: 255 of 345 Council votes "
                                   "(vote condition only)"),
 }
+
+
+def reaches_quota(weight, total, rule: QuotaRule) -> np.ndarray:
+    """Whether a coalition of weight ``weight`` wins a game of total weight ``total`` (arrays
+    broadcast: one test per batch item and issue).
+
+    The test of :meth:`WeightedGame.winning`: weights are compared with a tolerance of ``1e-9`` of
+    the total weight, so a coalition whose weight equals the threshold up to rounding counts as
+    reaching it.
+
+    >>> reaches_quota(np.array([50.0, 50.1]), 100.0, RULES["simple"]).tolist()
+    [False, True]
+    """
+    weight = np.asarray(weight, dtype=float)
+    total = np.asarray(total, dtype=float)
+    if rule.fraction is not None:
+        threshold = float(rule.fraction) * total
+    else:
+        threshold = np.full_like(total, float(rule.absolute))
+    tolerance = 1e-9 * total
+    if rule.strict:
+        return weight > threshold + tolerance
+    return weight >= threshold - tolerance
 
 
 def _as_fraction(value: Any, name: str) -> Fraction:
@@ -626,11 +650,7 @@ class WeightedGame:
         whose weight equals the threshold up to rounding counts as reaching it.
         """
         masks = np.asarray(masks, dtype=bool)
-        weight = masks @ self.weights
-        tolerance = 1e-9 * self.total
-        if self.rule.strict:
-            return weight > self.threshold + tolerance
-        return weight >= self.threshold - tolerance
+        return reaches_quota(masks @ self.weights, self.total, self.rule)
 
     def is_winning(self, members) -> bool:
         """Whether the coalition (indices, labels or a boolean mask) wins."""

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from allegiance.coalitions.report import CoalitionReport
 
-__all__ = ["render_report", "report_tables"]
+__all__ = ["power_rows", "power_tables", "render_report", "report_rows", "report_tables"]
 
 
 def _names(items) -> str:
@@ -26,8 +26,9 @@ def _yes(flag: bool) -> Text:
 
 def _summary(report: CoalitionReport) -> Table:
     table = Table(
-        title=f"Candidate coalitions - {report.scenario} (model {report.model}; "
-              f"{report.rule['description']})",
+        title=f"Candidate coalitions - {report.scenario}"
+              + "".join(f", {n}" for n in report.notes if n.startswith("variant "))
+              + f" (model {report.model}; {report.rule['description']})",
         title_justify="left",
         caption="share: mean over issues of the members' capability share; pivotal: exit makes "
                 "a won issue lost; stay out: the agreed position is worth less to it than the "
@@ -202,3 +203,77 @@ def report_tables(report: CoalitionReport) -> Group:
 def render_report(report: CoalitionReport, console: Console | None = None) -> None:
     """Print the report's tables."""
     (console or Console()).print(report_tables(report))
+
+
+def power_tables(power) -> Group:
+    """Tables of :func:`allegiance.coalitions.scenario_power.scenario_power`: one per game."""
+    names = {a.id: a.name for a in power.scenario.actors}
+    issue_names = {i.id: i.name for i in power.scenario.issues}
+    parts = []
+    for game in power.games:
+        data = game.to_dict()
+        relation = ">" if data["strict"] else ">="
+        where = ("every issue" if len(power.games) == 1 and len(game.issues) > 1
+                 else ", ".join(issue_names[i] for i in game.issues))
+        table = Table(
+            title=f"Power indices - {where}: a coalition wins with weight {relation} "
+                  f"{data['quota']:g} of {data['total_weight']:g} ({power.rule.describe()})",
+            title_justify="left",
+            caption="Shapley-Shubik: share of orders of arrival in which the actor is pivotal; "
+                    "Banzhaf: share of swings (normalised), and the probability of being a "
+                    "swing voter (absolute)" + ("" if data["exact"] else
+                                                "; weights rounded, see the JSON for bounds"),
+        )
+        for column in ("actor", "weight", "Shapley-Shubik", "Banzhaf", "Banzhaf absolute"):
+            table.add_column(column, justify="left" if column == "actor" else "right")
+        order = sorted(game.actors, key=lambda a: -data["shapley_shubik"][a])
+        for actor in order:
+            table.add_row(names.get(actor, actor), f"{data['weights'][actor]:g}",
+                          f"{data['shapley_shubik'][actor]:.4f}", f"{data['banzhaf'][actor]:.4f}",
+                          f"{data['banzhaf_absolute'][actor]:.4f}")
+        parts.append(table)
+    return Group(*parts)
+
+
+def power_rows(power) -> tuple[list[str], list[list]]:
+    """Tidy rows for ``allegiance power --format csv``: one row per issue and actor."""
+    header = ["issue", "actor", "weight", "quota", "total_weight", "shapley_shubik", "banzhaf",
+              "banzhaf_absolute"]
+    rows = []
+    for game in power.games:
+        data = game.to_dict()
+        for issue in game.issues:
+            for actor in game.actors:
+                rows.append([issue, actor, data["weights"][actor], data["quota"],
+                             data["total_weight"], data["shapley_shubik"][actor],
+                             data["banzhaf"][actor], data["banzhaf_absolute"][actor]])
+    return header, rows
+
+
+def report_rows(document: dict) -> tuple[list[str], list[list]]:
+    """Tidy rows of ``CoalitionReport.to_dict()`` for ``--format csv``: one number per row, for
+    each coalition and dated state; ``issue`` and ``actor`` are empty where the number is about
+    the whole coalition."""
+    header = ["coalition", "state", "issue", "actor", "measure", "value"]
+    rows: list[list] = []
+    for name, assessments in document["coalitions"].items():
+        for a in assessments:
+            state = a["state"]
+            for key in ("share", "winning", "issues_won", "n_issues", "minimal_winning"):
+                rows.append([name, state, "", "", key, a[key]])
+            for key in ("pivotal", "stay_out", "joiners"):
+                rows += [[name, state, "", actor, key, True] for actor in a[key]]
+            rows += [[name, state, "", o["actor"], "opposition", o["opposition"]]
+                     for o in a["opponents"]]
+            for item in a["issues"]:
+                for key in ("share", "winning", "spread", "agreed_position", "forecast_outcome",
+                            "outcome_with_coalition"):
+                    rows.append([name, state, item["issue"], "", key, item[key]])
+                rows += [[name, state, item["issue"], actor, "pivotal", True]
+                         for actor in item["pivotal"]]
+            for d in a["member_details"]:
+                for key in ("utility_agreed", "utility_forecast", "gain", "gains_by_joining"):
+                    rows.append([name, state, "", d["actor"], key, d[key]])
+                rows += [[name, state, issue, d["actor"], "power", value]
+                         for issue, value in d["power"].items()]
+    return header, rows

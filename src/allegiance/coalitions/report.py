@@ -60,7 +60,7 @@ from allegiance.coalitions.formation import (
     minimal_range_winning,
     minimal_winning_coalitions,
 )
-from allegiance.coalitions.power import QuotaRule, WeightedGame, parse_quota
+from allegiance.coalitions.power import QuotaRule, WeightedGame, parse_quota, reaches_quota
 from allegiance.models.base import Model, ParameterError
 from allegiance.models.registry import make_model
 from allegiance.scenario.arrays import ScenarioArrays
@@ -70,10 +70,14 @@ __all__ = [
     "CoalitionReport",
     "IssueAssessment",
     "MemberAssessment",
+    "acting_as_one",
+    "agreed_position",
     "assess_coalition",
     "candidate_coalitions",
     "coalition_report",
+    "game_weights",
     "utility",
+    "wins_on_issues",
 ]
 
 WEIGHTINGS = ("capability", "capability*salience")
@@ -145,6 +149,10 @@ class CoalitionReport:
     blocs: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return (f"CoalitionReport(scenario={self.scenario!r}, model={self.model!r}, "
+                f"states={self.states}, coalitions={list(self.coalitions)})")
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -177,18 +185,53 @@ def utility(arrays: ScenarioArrays, outcome) -> np.ndarray:
     return np.where(total > 0, value, 1.0)
 
 
-def _game_weights(arrays: ScenarioArrays, weighting: str) -> np.ndarray:
+def game_weights(arrays: ScenarioArrays, weighting: str) -> np.ndarray:
+    """The weighted game's weights ``(*batch, n_actors, n_issues)``: capability (or capability
+    × salience) where the actor is present, 0 elsewhere."""
     base = arrays.capability if weighting == "capability" else arrays.capability * arrays.salience
     return np.where(arrays.present, base, 0.0)
 
 
+_game_weights = game_weights
+
+
+def wins_on_issues(weights: np.ndarray, mask: np.ndarray, rule: QuotaRule) -> np.ndarray:
+    """Whether coalition ``mask`` ``(n_actors,)`` wins on each issue: weights
+    ``(*batch, n_actors, n_issues)`` -> ``(*batch, n_issues)``; an issue nobody weighs is lost.
+
+    The quota test is :func:`~allegiance.coalitions.power.reaches_quota` (the one of
+    :meth:`~allegiance.coalitions.power.WeightedGame.winning`).
+    """
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum(axis=-2)
+    member = (weights * np.asarray(mask, dtype=bool)[:, None]).sum(axis=-2)
+    return (total > 0) & reaches_quota(member, total, rule)
+
+
 def _wins(weights: np.ndarray, mask: np.ndarray, rule: QuotaRule) -> np.ndarray:
     """Whether coalition ``mask`` wins on each issue (weights ``(n_actors, n_issues)``)."""
-    result = np.zeros(weights.shape[1], dtype=bool)
-    for k in range(weights.shape[1]):
-        if weights[:, k].sum() > 0:
-            result[k] = WeightedGame(weights[:, k], rule=rule).is_winning(mask)
-    return result
+    return wins_on_issues(weights, mask, rule)
+
+
+def agreed_position(arrays: ScenarioArrays, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The members' agreed position ``(*batch, n_issues)`` (their capability × salience weighted
+    mean; NaN where no member cares) and ``member_present`` ``(n_actors, n_issues)``."""
+    member_present = arrays.present & np.asarray(mask, dtype=bool)[:, None]
+    pull = arrays.capability * arrays.salience * member_present
+    pull_total = pull.sum(axis=-2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agreed = np.where(pull_total > 0, (pull * arrays.position).sum(axis=-2) / pull_total,
+                          np.nan)
+    return agreed, member_present
+
+
+def acting_as_one(arrays: ScenarioArrays, mask: np.ndarray, agreed: np.ndarray) -> ScenarioArrays:
+    """The arrays with the members' positions moved to the agreed position (they act as one)."""
+    member_present = arrays.present & np.asarray(mask, dtype=bool)[:, None]
+    agreed = np.asarray(agreed, dtype=float)
+    where = member_present & np.isfinite(agreed)[..., None, :]
+    moved = np.where(where, np.nan_to_num(agreed)[..., None, :], arrays.position)
+    return arrays.with_batch(position=moved)
 
 
 def _shapley_by_issue(arrays: ScenarioArrays, weights: np.ndarray, rule: QuotaRule
@@ -296,18 +339,10 @@ def assess_coalition(
     forecast_outcome = np.asarray(forecast_outcome, dtype=float)
 
     # agreed position: capability × salience weighted mean of the members present
-    member_present = arrays.present & mask[:, None]
-    pull = arrays.capability * arrays.salience * member_present
-    pull_total = pull.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        agreed = np.where(pull_total > 0, (pull * arrays.position).sum(axis=0) / pull_total,
-                          np.nan)
+    agreed, member_present = agreed_position(arrays, mask)
     # where no member cares, the coalition takes no position: the forecast stands there
     agreed_or_forecast = np.where(np.isfinite(agreed), agreed, forecast_outcome)
-
-    moved = np.where(member_present & np.isfinite(agreed)[None, :], agreed_or_forecast[None, :],
-                     arrays.position)
-    outcome_with = _run(model, arrays.with_batch(position=moved), seed)
+    outcome_with = _run(model, acting_as_one(arrays, mask, agreed), seed)
 
     utility_agreed = utility(arrays, agreed_or_forecast)
     utility_forecast = utility(arrays, forecast_outcome)
@@ -561,6 +596,8 @@ def coalition_report(
         "pivotal: members whose exit turns a won issue into a lost one",
         f"forecast: model '{model_name}' with every actor acting on its own",
     ]
+    if scenario.derived.get("variant"):
+        notes.insert(0, f"variant '{scenario.derived['variant']}' applied")
     return CoalitionReport(
         scenario=scenario.id,
         model=model_name,

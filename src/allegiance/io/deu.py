@@ -51,7 +51,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from allegiance.io.errors import Problem, ReadError, problem
+from allegiance.io.errors import Problem, ReadError, problem, validation_message
 from allegiance.scenario.model import Scenario, ScenarioInvalid
 
 #: actor code -> name (codes as used in the DEU column names)
@@ -373,7 +373,7 @@ def scenarios_from(parsed: DeuFile, capability: str = "equal") -> list[Scenario]
             problems.extend(p.model_copy(update={"file": parsed.file, "line": row.line})
                             for p in exc.problems)
         except ValidationError as exc:
-            problems.extend(problem(f"{'.'.join(map(str, e['loc']))}: {e['msg']}",
+            problems.extend(problem(f"{'.'.join(map(str, e['loc']))}: {validation_message(e)}",
                                     file=parsed.file, line=row.line) for e in exc.errors())
     if problems:
         raise ReadError(problems, source=parsed.file)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from allegiance.io.errors import Problem, ReadError, problem
+from allegiance.io.errors import Problem, ReadError, problem, validation_message
 from allegiance.scenario.model import Scenario, ScenarioInvalid, check_scenario
 
 if TYPE_CHECKING:  # PyYAML is imported where YAML is read or written (not for other formats)
@@ -153,12 +153,7 @@ def pydantic_problems(exc: ValidationError) -> list[Problem]:
                     if not (isinstance(part, str) and part.startswith("function-")))
         # drop pydantic's union/type tags (e.g. "float", "Estimate")
         loc = tuple(part for part in loc if part not in {"float", "int", "Estimate", "str"})
-        message = error["msg"]
-        if error["type"] == "missing":
-            message = "missing: this field is required"
-        elif error["type"] == "extra_forbidden":
-            message = "unknown field (not part of the scenario format)"
-        problems.append(Problem(path=loc, message=message))
+        problems.append(Problem(path=loc, message=validation_message({**error, "loc": loc})))
     return problems
 
 
@@ -274,7 +269,7 @@ def dump_yaml(scenario: Scenario) -> str:
 
     ordered = {k: simplify(data[k]) for k in
                ("id", "title", "description", "date", "metadata", "seed", "sources", "issues",
-                "actors", "coalitions", "variants", "model_parameters") if k in data}
+                "actors", "coalitions", "variants", "lever_sets", "model_parameters") if k in data}
     return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
 
 

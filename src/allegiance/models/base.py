@@ -62,6 +62,10 @@ class ModelResult:
         Tables explaining the last round (unbatched runs).
     extra:
         Model-specific arrays (e.g. per-round median and mean), keyed by name.
+    degenerate:
+        ``(*batch, n_issues)`` True where the model found no solution and ``outcome`` is its
+        fallback (None: the model never falls back); ``degenerate_reason`` says why, in plain
+        words. :mod:`allegiance.models.diagnostics` turns this into warnings.
     """
 
     positions: np.ndarray
@@ -71,6 +75,14 @@ class ModelResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     explain: list[ExplainTable] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    degenerate: np.ndarray | None = None
+    degenerate_reason: str = ""
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(n) for n in self.positions.shape)
+        return (f"ModelResult(positions: {shape} array, n_rounds={np.max(self.n_rounds)}, "
+                f"outcome={np.array2string(np.asarray(self.outcome), precision=4, threshold=12)}"
+                f", {len(self.events)} event(s))")
 
 
 class Model(ABC):

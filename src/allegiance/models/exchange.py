@@ -64,6 +64,7 @@ from allegiance.models.base import (
     check_choice,
     check_number,
 )
+from allegiance.models.baselines import weighted_mean
 from allegiance.scenario.arrays import ScenarioArrays
 
 VARIANTS = ("equal-gain", "random-rate")
@@ -94,11 +95,10 @@ class RoundRecord:
 
 
 def expected_outcome(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Capability x salience weighted mean per issue (0 where no weight, as the reference does)."""
-    total = weight.sum(axis=-2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (weight * position).sum(axis=-2) / total
-    return np.where(total > 0, mean, 0.0)
+    """Capability x salience weighted mean per issue. Where no one attaches any salience to an
+    issue, the plain mean of the positions, the fallback every model uses (decide writes 0
+    there, a value no actor chose)."""
+    return weighted_mean(position, weight)
 
 
 def _candidates(

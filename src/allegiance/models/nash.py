@@ -347,6 +347,10 @@ class NashBargainingModel(Model):
             n_rounds=np.zeros(arrays.batch_shape, dtype=int),
             explain=explain,
             extra=extra,
+            degenerate=(np.broadcast_to(~np.asarray(ok, dtype=bool)[..., None], outcome.shape)
+                        if self.joint else ~np.asarray(feasible, dtype=bool)),
+            degenerate_reason="no outcome is better than the disagreement point (the status quo "
+            "where the issue has one) for every actor, so that point is returned",
         )
 
     def _explain(self, arrays, outcome, feasible, use_sq) -> ExplainTable:

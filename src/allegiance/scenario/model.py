@@ -249,6 +249,13 @@ class Variant(_Strict):
     changes: list[Change] = Field(default_factory=list)
 
 
+class LeverSet(_Strict):
+    """A named list of estimates an analysis may move (:mod:`allegiance.scenario.lever_sets`)."""
+
+    description: str = ""
+    levers: list[str]
+
+
 class Scenario(_Strict):
     """A contested decision stated explicitly (see docs/scenario-format.md)."""
 
@@ -264,6 +271,9 @@ class Scenario(_Strict):
     sources: list[Source] = Field(default_factory=list)
     coalitions: dict[str, Coalition] = Field(default_factory=dict)
     variants: dict[str, Variant] = Field(default_factory=dict)
+    lever_sets: dict[str, LeverSet] = Field(
+        default_factory=dict,
+        description="named lever lists (FIELD[:ACTOR[@ISSUE]] items) for `allegiance levers`")
     model_parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     seed: int | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -287,6 +297,11 @@ class Scenario(_Strict):
         return self
 
     # ------------------------------------------------------------------ look-ups
+    def __repr__(self) -> str:
+        derived = "".join(f", {k}={v!r}" for k, v in self.derived.items()) if self.derived else ""
+        return (f"Scenario(id={self.id!r}, {len(self.actors)} actors, {len(self.issues)} issues, "
+                f"{len(self.sources)} sources{derived})")
+
     def actor(self, actor_id: str) -> Actor:
         for actor in self.actors:
             if actor.id == actor_id:
@@ -564,6 +579,11 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
             if member not in actor_ids:
                 problems.append(Problem(path=("coalitions", name, "members", m),
                                         message=f"unknown actor {member!r}"))
+    if scenario.lever_sets:
+        from allegiance.scenario.lever_sets import lever_problems
+
+        for name, lever_set in scenario.lever_sets.items():
+            problems += lever_problems(lever_set.levers, scenario, ("lever_sets", name, "levers"))
     for name, variant in scenario.variants.items():
         for c, change in enumerate(variant.changes):
             cpath: Path = ("variants", name, "changes", c)

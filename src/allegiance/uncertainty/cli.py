@@ -30,16 +30,19 @@ from rich.table import Table
 from allegiance.cli_common import (
     OutputFormat,
     console,
+    csv_text,
     err_console,
     fail,
     load,
     parse_params,
+    table_output,
     user_errors,
     write_output,
 )
 from allegiance.uncertainty.executors import EXECUTORS, make_executor
 from allegiance.uncertainty.montecarlo import MonteCarloResult, run_montecarlo
 from allegiance.uncertainty.sensitivity import SensitivityResult, run_sensitivity
+from allegiance.uncertainty.tidy import montecarlo_rows, sensitivity_rows, timeline_rows
 from allegiance.uncertainty.timeline import TimelineResult, parse_date, run_timeline
 
 ScenarioArg = Annotated[
@@ -67,7 +70,7 @@ QuotaOpt = Annotated[str, typer.Option(
     "two-thirds, 0.6, 60%, >3/5 ...")]
 CoalitionOpt = Annotated[list[str] | None, typer.Option(
     "--coalition", help="Extra coalition as a,b,c or NAME=a,b,c (repeatable).")]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date.")]
 VariantOpt = Annotated[str | None, typer.Option("--variant", help="Apply a what-if variant.")]
@@ -92,11 +95,6 @@ def _coalitions(items: list[str] | None) -> dict[str, list[str]]:
             fail(f"--coalition needs actor ids, e.g. a,b,c; got {item!r}")
         found[name.strip() or "+".join(members_list)] = members_list
     return found
-
-
-def _check_format(output_format: OutputFormat) -> None:
-    if output_format is OutputFormat.csv:
-        fail("this command writes a table or JSON (--format table|json)")
 
 
 @contextmanager
@@ -193,7 +191,6 @@ def montecarlo_command(
                                            help="Show a progress bar.")] = True,
 ) -> None:
     """Monte Carlo over the scenario's judgements: outcome distributions, coalition odds."""
-    _check_format(output_format)
     loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)
     params = parse_params(param)
     pool = _executor(executor, workers, scheduler)
@@ -204,8 +201,11 @@ def montecarlo_command(
             coalitions=_coalitions(coalition), progress=update, **params)
     if output_format is OutputFormat.json:
         write_output(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), output)
+    elif output_format is OutputFormat.csv:
+        write_output(csv_text(*montecarlo_rows(result.to_dict())), output)
     else:
-        render_montecarlo(result)
+        with table_output(output):
+            render_montecarlo(result)
 
 
 def render_montecarlo(result: MonteCarloResult) -> None:
@@ -288,7 +288,6 @@ def sensitivity_command(
                                            help="Show a progress bar.")] = True,
 ) -> None:
     """Which judgements move each issue's forecast most (tornado and Sobol indices)."""
-    _check_format(output_format)
     if top < 1:
         fail("--top must be >= 1")
     loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)
@@ -300,8 +299,11 @@ def sensitivity_command(
                                  progress=update, quota=quota, **params)
     if output_format is OutputFormat.json:
         write_output(json.dumps(result.to_dict(top), indent=2, ensure_ascii=False), output)
+    elif output_format is OutputFormat.csv:
+        write_output(csv_text(*sensitivity_rows(result.to_dict(top))), output)
     else:
-        render_sensitivity(result, top)
+        with table_output(output):
+            render_sensitivity(result, top)
 
 
 def render_sensitivity(result: SensitivityResult, top: int) -> None:
@@ -349,7 +351,6 @@ def timeline_command(
     input_format: InputFormatOpt = None,
 ) -> None:
     """How the forecast and coalition verdicts moved between the dated states, and why."""
-    _check_format(output_format)
     loaded = load(scenario, input_format=input_format, variant=variant)
     params = parse_params(param)
     with user_errors():
@@ -358,8 +359,11 @@ def timeline_command(
                               coalitions=_coalitions(coalition), **params)
     if output_format is OutputFormat.json:
         write_output(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), output)
+    elif output_format is OutputFormat.csv:
+        write_output(csv_text(*timeline_rows(result.to_dict())), output)
     else:
-        render_timeline(result, top)
+        with table_output(output):
+            render_timeline(result, top)
 
 
 def render_timeline(result: TimelineResult, top: int) -> None:

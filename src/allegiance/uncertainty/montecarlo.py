@@ -249,6 +249,11 @@ class MonteCarloResult:
     executor: dict[str, Any] = field(default_factory=dict)
     quantile_levels: tuple[float, ...] = QUANTILES
 
+    def __repr__(self) -> str:
+        return (f"MonteCarloResult(scenario={self.scenario.id!r}, model={self.model.name!r}, "
+                f"runs={self.outcomes.shape[0]}, seed={self.seed}, "
+                f"coalitions={list(self.coalitions)})")
+
     @property
     def runs(self) -> int:
         return int(self.outcomes.shape[0])

@@ -56,6 +56,10 @@ class TornadoResult:
     at_low: np.ndarray  # (n_parameters, n_issues)
     at_high: np.ndarray  # (n_parameters, n_issues)
 
+    def __repr__(self) -> str:
+        return (f"TornadoResult(scenario={self.scenario.id!r}, "
+                f"parameters={len(self.parameters)})")
+
     @property
     def impact(self) -> np.ndarray:
         """``(n_parameters, n_issues)`` width of each tornado bar."""
@@ -161,6 +165,12 @@ class SensitivityResult:
     sobol: np.ndarray  # (n_parameters, n_issues)
     sobol_winning: np.ndarray  # (n_parameters, n_coalitions)
     bins: int
+
+    def __repr__(self) -> str:
+        mc = self.montecarlo
+        return (f"SensitivityResult(scenario={mc.scenario.id!r}, model={mc.model.name!r}, "
+                f"parameters={len(self.parameters)}, runs={mc.outcomes.shape[0]}, "
+                f"seed={mc.seed})")
 
     def drivers(self, issue: str, top: int = 10) -> list[dict[str, Any]]:
         """The top drivers of ``issue``: tornado rows with their Sobol index, by impact."""

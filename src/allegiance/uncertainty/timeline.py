@@ -87,6 +87,12 @@ class TimelineResult:
     quota: Quota
     runs: int
 
+    def __repr__(self) -> str:
+        dates = ", ".join(p.date.isoformat() for p in self.points[:6])
+        more = ", ..." if len(self.points) > 6 else ""
+        return (f"TimelineResult(scenario={self.scenario.id!r}, model={self.model.name!r}, "
+                f"dates=[{dates}{more}], runs={self.runs}, seed={self.seed})")
+
     def to_dict(self) -> dict[str, Any]:
         from allegiance.forecast import jsonable
 
