@@ -148,6 +148,13 @@ class LearnedModel(Model):
             parts.append(part)
         W = np.stack(weights)  # (n_issues, n_candidates)
         outcome = np.clip((X * W).sum(axis=-1), arrays.scale_low, arrays.scale_high)
+        # where no actor attaches any salience there is nothing to weigh: the fallback every
+        # model uses (the compromise model's plain average), not a mix of the fallbacks
+        nobody = (arrays.salience * arrays.present).sum(axis=-2) <= 0
+        if np.any(nobody):
+            from allegiance.models.registry import make_model
+
+            outcome = np.where(nobody, make_model("mean").run(arrays).outcome, outcome)
         notes = []
         pooled = [arrays.issue_ids[k] for k, p in enumerate(parts) if p == "pooled"]
         if pooled:
