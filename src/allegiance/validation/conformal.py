@@ -129,5 +129,21 @@ def attach_intervals(predictions: Sequence[Any],
             setattr(p, f"pi{level}_hi", hi if math.isfinite(hi) else None)
 
 
-__all__ = ["METHOD", "attach_intervals", "calibrate", "conformal_quantile", "coverage",
+def calibration_markdown(calibration: dict[str, Any]) -> str:
+    """The shipped calibration as a Markdown table: per model, the MAE of the residuals it was
+    calibrated on and the conformal quantiles (half-widths in units of width × (spread + floor)).
+    """
+    lines = ["| model | issues | MAE of the residuals | q 50% | q 80% | 80% half-width at the "
+             "median spread |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    spread = calibration.get("median_spread")
+    floor = float(calibration.get("floor", 0.05))
+    for name, entry in calibration.get("models", {}).items():
+        half = ("—" if spread is None else
+                f"{100 * entry['80'] * (float(spread) + floor):.1f} points")
+        lines.append(f"| {name} | {entry['n']} | {entry['mae']:.2f} | {entry['50']:.3f} | "
+                     f"{entry['80']:.3f} | {half} |")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["METHOD", "calibration_markdown", "attach_intervals", "calibrate", "conformal_quantile", "coverage",
            "cross_validated_intervals", "issue_info", "scores"]

@@ -257,7 +257,8 @@ def write_fitted(dataset: str, out_dir: str | Path, *, capability: str = "gdp", 
     fitted["cross_validated_mae"] = round(float(np.mean([p.abs_error for p in learned])), 4)
     fitted["cross_validation"] = note
     calibration = {**provenance, "capability": capability, "method": METHOD,
-                   "floor": 0.05, "levels": ["50", "80"], "models": models,
+                   "floor": 0.05, "levels": ["50", "80"],
+                   "median_spread": round(float(np.median(spread)), 6), "models": models,
                    "residuals": "leave-one-proposal-out for learned; the models' own forecasts "
                                 "(nothing fitted) for the others"}
     out = Path(out_dir)
