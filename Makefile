@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: $(STAMP_TEST)
 bench: $(STAMP_TEST)
 	$(BIN)/python -m compileall -q src/allegiance
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# every results table in docs/ (the DEU split beside the repository; the full backtest takes minutes)
+docs: $(STAMP_RUN)
+	$(BIN)/python -m allegiance.docs
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

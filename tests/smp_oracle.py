@@ -127,17 +127,24 @@ def interp(ti, si, pi, tj, sj, pj, rule):
 
 def run(pos, sal, cap, *, rule="Prop", vpm="Linear", pcem="Conditional", adjust="OneThird",
         r_range="Mid", commit="SemiCommit", ivb="S2P2", bmod="InitOnlyInterp", max_turns=100,
-        min_turns=2, min_ratio=0.02, min_sig=1e-4):
-    """Positions after every turn (list of n×D lists), ideals = positions (identity)."""
+        min_turns=2, min_ratio=0.02, min_sig=1e-4, accommodation=None, uniforms=None):
+    """Positions after every turn (list of n×D lists).
+
+    ``accommodation``: None (ideals = positions) or an n×n list of lists; after each turn
+    ideal_i = Σ_j A_ij x_j + (1 − min(Σ_j A_ij, 1)) ideal_i (KTAB's ideal accommodation).
+    ``uniforms``: None (Deterministic: each actor adopts its likeliest option) or one list of n
+    uniform draws per turn (Stochastic: actor k adopts the first option whose cumulative
+    probability reaches its draw)."""
     n, dims = len(pos), len(pos[0])
     pos = [list(p) for p in pos]
+    ideal = [list(p) for p in pos]
     history = [pos]
     s_sum = [sum(s) for s in sal]
     wgt = [cap[i] * s_sum[i] for i in range(n)]
     first = None
     t = 0
     while True:
-        d = [[dist(pos[i], pos[j], sal[i]) for j in range(n)] for i in range(n)]
+        d = [[dist(ideal[i], pos[j], sal[i]) for j in range(n)] for i in range(n)]
         value = [[util(d[i][j], 0.0) for j in range(n)] for i in range(n)]
         risk = big_r(scalar_pce(value, cap, rule, vpm, pcem), r_range)
 
@@ -215,16 +222,30 @@ def run(pos, sal, cap, *, rule="Prop", vpm="Linear", pcem="Conditional", adjust=
                         row.append(sum(own[a]) / n)
                         continue
                     bi, br, pi_, pr_ = opt
-                    total = util(dist(pos[a], pi_, sal[a]), risk[a]) + \
-                        util(dist(pos[a], pr_, sal[a]), risk[a])
+                    total = util(dist(ideal[a], pi_, sal[a]), risk[a]) + \
+                        util(dist(ideal[a], pr_, sal[a]), risk[a])
                     total += sum(own[a][m] for m in range(n) if m not in (bi, br))
                     row.append(total / n)
                 table.append(row)
             p = scalar_pce(table, cap, rule, vpm, pcem)
-            best = max(range(len(p)), key=lambda x: (p[x], -x))
+            if uniforms is None:
+                best = max(range(len(p)), key=lambda x: (p[x], -x))
+            else:
+                cumulative, best = 0.0, len(p) - 1
+                for x, px in enumerate(p):
+                    cumulative += px
+                    if uniforms[t][k] <= cumulative:
+                        best = x
+                        break
             if options[best] is not None:
                 bi, br, pi_, pr_ = options[best]
                 new[k] = list(pi_ if k == bi else pr_)
+        if accommodation is None:
+            ideal = [list(p) for p in new]
+        else:
+            ideal = [[sum(accommodation[i][j] * new[j][x] for j in range(n))
+                      + (1 - min(sum(accommodation[i]), 1.0)) * ideal[i][x] for x in range(dims)]
+                     for i in range(n)]
         t += 1
         move = sum(math.dist(new[i], pos[i]) for i in range(n))
         if first is None:

@@ -196,6 +196,36 @@ def test_failing_model_is_recorded_not_fatal(tiny, fake_models):
     assert summary.vs_mean_n == 2  # paired on the issues where both ran
 
 
+def test_combine_keeps_every_scenario_s_sources():
+    # two single-issue scenarios whose estimates cite sources: the combined scenario must carry
+    # both sources, or its stances are invalid ("unknown source")
+    def cited(name: str, source: str) -> Scenario:
+        return Scenario.model_validate({
+            "id": name, "title": name,
+            "sources": [{"id": source, "title": source}, {"id": "common", "title": "c"}],
+            "issues": [{"id": name, "name": name, "metadata": {"outcome": 50, "proposal": "p"}}],
+            "actors": [{"id": a, "name": a,
+                        "capability": {"value": 1, "sources": ["common"]},
+                        "issues": {name: {"position": {"value": x, "sources": [source]},
+                                          "salience": {"value": 1, "sources": [source]}}}}
+                       for a, x in (("a", 0), ("b", 100))],
+        })
+
+    merged = bt.combine([cited("i1", "deu"), cited("i2", "other")])
+    assert [s.id for s in merged.sources] == ["deu", "common", "other"]
+    assert merged.actor("a").issues["i2"].position.sources == ["other"]
+
+
+def test_failure_lines_one_per_model():
+    failures = [{"model": "smp", "capability": "equal", "issue": f"i{k}", "error": "E: x"}
+                for k in range(3)] + [{"model": "nash", "capability": "equal", "issue": "i1",
+                                      "error": "F: y"}]
+    from allegiance.validation.cli import failure_lines
+
+    assert failure_lines(failures, 10) == ["smp (equal): failed on 3 of 10 issues, e.g. E: x",
+                                           "nash (equal): failed on 1 of 10 issues, e.g. F: y"]
+
+
 def test_multi_issue_models_see_the_whole_proposal(tiny, fake_models):
     result = bt.run_backtest(tiny, models=["joint"], n_boot=100)
     forecasts = {p.issue: p.forecast for p in result.predictions}
@@ -308,6 +338,27 @@ def test_cli_single_model_is_paired_with_the_baseline_in_every_row(tmp_path):
     assert summary[-1]["capability"] == "cv" and "leave-one-proposal-out" in summary[-1]["note"]
 
 
+def test_cli_a_model_failing_on_an_issue_exits_1(tmp_path, fake_models):
+    # "broken" fails on the issues with three actors: p1i2 (com, ep, de) and p3i1 (com, de, fr)
+    data = tmp_path / "tiny.tsv"
+    data.write_text(TINY_TSV)
+    out = tmp_path / "results"
+    args = ["backtest", str(data), "--model", "broken", "-o", str(out), "--bootstrap", "200"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("broken")]
+    assert lines == ["broken (equal): failed on 2 of 3 issues, e.g. RuntimeError: not finished "
+                     "yet"]
+    assert "--allow-failures" in result.output
+    report = json.loads((out / "backtest.json").read_text())  # the details are still written
+    assert sorted(f["issue"] for f in report["failures"]) == ["p1i2", "p3i1"]
+    result = CliRunner().invoke(app, [*args, "--allow-failures"])
+    assert result.exit_code == 0, result.output
+    assert "broken (equal): failed on 2 of 3 issues" in result.output
+    ok = CliRunner().invoke(app, ["backtest", str(data), "--model", "mean", "-o", str(out)])
+    assert ok.exit_code == 0 and "failed" not in ok.output
+
+
 def test_cli_bad_input_is_a_clear_error(tmp_path):
     data = tmp_path / "bad.tsv"
     data.write_text(TINY_TSV.replace("\t60\n", "\tsixty\n"))
@@ -339,3 +390,19 @@ def test_cli_on_the_development_split(tmp_path):
     rows = list(csv.DictReader((out / "predictions.csv").open()))
     errors = [abs(float(r["forecast"]) - float(r["outcome"])) for r in rows]
     assert float(summary[0]["mae"]) == pytest.approx(sum(errors) / len(errors), rel=1e-5)
+
+
+@pytest.mark.skipif(not DEU.is_file(), reason=f"DEU development split not found at {DEU}")
+def test_every_model_scores_every_issue_of_the_development_split():
+    # the multi-issue models run on whole proposals (combine): every stance cites the source
+    # "deu", so a combined scenario without the sources was invalid on 164 of 180 issues
+    from allegiance.io.deu import read_dataset
+
+    scenarios = read_dataset(DEU)
+    result = bt.run_backtest(scenarios, models="all", runs=1, n_boot=100)
+    assert result.settings["unavailable_models"] == {}
+    assert {s.model for s in result.summaries} >= {"mean", "median", "bdm", "smp", "exchange",
+                                                   "nash"}
+    assert result.failures == []
+    for summary in result.summaries:
+        assert (summary.model, summary.n_ok, summary.n_failed) == (summary.model, 180, 0)

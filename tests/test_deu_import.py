@@ -330,3 +330,112 @@ def test_quoted_fields_and_crlf():
     assert meta["procedure"] == "COD" and meta["voting_rule"] == "Unan"
     assert scenario.actor("com").capability.value == 0.0  # a dummy in the COD game
     assert math.isclose(scenario.actor("de").capability.value, 1 / 16)
+
+
+# ------------------------------------------------------------------------------ codebook variants
+def _variant_rows() -> list[list[str]]:
+    # columns: prnrnmc isnrnmc prnr prname isnr proc counvte pcom pde pfr scom sde sfr rp out
+    return [
+        PROXY,
+        ["1", "1", "p1", "toy", "p1i1", "OLP", "QMV(10)", "100", "0", "NA", "50", "80", "0",
+         "999", "40"],
+        ["1", "2", "p1", "toy", "p1i2", "codecision", "Qualified majority", "10", "20", "30",
+         "50", ".", "60", "0", "-99"],
+        ["3", "1", "p3", "toy3", "p3i1", "cns", "Unanimity", "0", "50", "100", "50", "50", "50",
+         "", "50"],
+        ["3", "2", "p3", "toy3", "p3i2", "CNS", "Unan (art. 308)", "0", "50", "100", "50", "50",
+         "50", "-", "60"],
+        ["5", "1", "p5", "toy5", "p5i1", "COD*", "QMV", "0", "40", "100", "50", "50", "50", "0",
+         "70"],
+    ]
+
+
+def test_codebook_variants_map_to_their_base_value():
+    from allegiance.io.deu import DeuValuesMapped
+    from allegiance.validation.backtest import scored
+
+    with pytest.warns(DeuValuesMapped) as caught:
+        scenarios = read_dataset_text(_tsv(*_variant_rows()), "variants.tsv",
+                                      capability="shapley-shubik")
+    assert len(caught) == 1  # one summary warning for the whole file
+    message = str(caught[0].message)
+    for part in ("counvte 'QMV(10)' as 'QMV' (1×)", "proc 'OLP' as 'COD' (1×)",
+                 "proc 'cns' as 'CNS' (1×)", "counvte 'Unan (art. 308)' as 'Unan' (1×)",
+                 "proc 'COD*' as 'COD' (1×)", "rp '999' as missing (1×)",
+                 "out '-99' as missing (1×)", "p<actor> 'NA' as missing (1×)",
+                 "s<actor> '.' as missing (1×)", "rp '-' as missing (1×)"):
+        assert part in message, part
+    meta = {s.issues[0].id: s.issues[0].metadata for s in scenarios}
+    assert [(m["procedure"], m["voting_rule"]) for m in meta.values()] == [
+        ("COD", "QMV"), ("COD", "QMV"), ("CNS", "Unan"), ("CNS", "Unan"), ("COD", "QMV")]
+    assert meta["p1i1"]["raw_cells"] == {"proc": "OLP", "counvte": "QMV(10)"}
+    assert meta["p3i2"]["raw_cells"] == {"counvte": "Unan (art. 308)"}
+    assert "raw_cells" not in meta["p5i1"] or meta["p5i1"]["raw_cells"] == {"proc": "COD*"}
+    first = scenarios[0]
+    assert first.actor_ids == ["com", "de"] and first.issues[0].status_quo is None  # NA, 999
+    # the capabilities follow the base rule: the same as the row written plainly
+    plain = _variant_rows()[:2]
+    plain[1][5:7] = ["COD", "QMV"]
+    with pytest.warns(DeuValuesMapped):  # the missing-value codes of that row remain
+        [same] = read_dataset_text(_tsv(*plain), "plain.tsv", capability="shapley-shubik")
+    assert first.actor("de").capability.value == same.actor("de").capability.value
+    assert 0 < first.actor("de").capability.value < 1
+    assert scenarios[1].actor("de").issues["p1i2"].salience.value == pytest.approx(0.55)  # '.'
+    assert meta["p1i2"]["outcome"] is None  # -99: not scored
+    assert [s.issues[0].id for s in scored(scenarios)] == ["p1i1", "p3i1", "p3i2", "p5i1"]
+
+
+def test_uninterpretable_values_are_refused_all_at_once():
+    rows = _variant_rows()
+    rows[1][6] = "QMV/Unan"  # two rules
+    rows[2][5] = "SYN"  # the cooperation procedure: not one the models define
+    rows[3][6] = "QMV (Unan in Council)"  # a note naming the other rule
+    rows[4][6] = ""  # empty
+    rows[5][7] = "n/k"  # not a number, not a missing-value code
+    with pytest.raises(ReadError) as info:
+        read_dataset_text(_tsv(*rows), "bad.tsv")
+    found = {(p.line, p.path[0] if p.path else "") for p in info.value.problems}
+    assert found == {(3, "counvte"), (4, "proc"), (5, "counvte"), (6, "counvte"), (7, "pcom")}
+    text = str(info.value)
+    assert "bad.tsv:3:" in text and "'QMV/Unan' is not a Council voting rule" in text
+    assert "write QMV or Unan" in text and "write COD or CNS" in text
+
+
+def test_plain_values_give_no_warning(recwarn):
+    rows = _variant_rows()[:1] + [["1", "1", "p1", "toy", "p1i1", "CNS", "Unan", "100", "0", "",
+                                   "50", "80", "0", "", "40"]]
+    read_dataset_text(_tsv(*rows), "plain.tsv")
+    assert not recwarn.list
+
+
+def test_base_value_vocabulary():
+    from allegiance.io.deu_values import base_value, is_missing
+
+    assert base_value("counvte", "qmv") == ("QMV", True)
+    assert base_value("counvte", " QMV ") == ("QMV", True)
+    assert base_value("counvte", "QMV") == ("QMV", False)
+    assert base_value("counvte", "QMV [2]") == ("QMV", True)
+    assert base_value("counvte", "Unan†") == ("Unan", True)
+    assert base_value("proc", "Ordinary legislative procedure") == ("COD", True)
+    assert base_value("proc", "co-decision") == ("COD", True)
+    assert base_value("proc", "Consultation") == ("CNS", True)
+    for bad in ("", "SLP", "QMV or Unan", "Unan(QMV)", "majority", "10"):
+        assert base_value("counvte" if bad != "SLP" else "proc", bad) is None, bad
+    assert all(is_missing(t) for t in ("", "NA", "n.a.", "999", "-99", "-999", "9999", "–"))
+    assert not any(is_missing(t) for t in ("0", "99", "100", "50.5", "abc"))
+
+
+def test_backtest_and_import_print_the_summary_warning_once(tmp_path):
+    from typer.testing import CliRunner
+
+    from allegiance.cli import app
+
+    data = tmp_path / "variants.tsv"
+    data.write_text(_tsv(*_variant_rows()))
+    result = CliRunner().invoke(app, ["backtest", str(data), "--model", "mean", "--capability",
+                                      "all", "-o", str(tmp_path / "out"), "--bootstrap", "200"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("warning:") == 1 and "'QMV(10)' as 'QMV'" in result.output
+    result = CliRunner().invoke(app, ["import", str(data), "-o", str(tmp_path / "yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("warning:") == 1 and "wrote 5 scenarios" in result.output

@@ -131,10 +131,9 @@ def test_absent_actor_never_trades_on_an_absent_issue():
         assert arrays.present[index[event["actor"]], issues[event["detail"]["demand_issue"]]]
 
 
+@needs_shared
 def test_seeded_runs_repeat_and_seeds_matter():
-    arrays = read_decide_file(SHARED / "sample_data.txt") if SHARED.is_dir() else None
-    if arrays is None:
-        pytest.skip(f"reference inputs not present at {SHARED}")
+    arrays = read_decide_file(SHARED / "sample_data.txt")
     model = ExchangeModel(rounds=10, repetitions=4)
     first = model.run(arrays, random_state=7)
     again = model.run(arrays, random_state=7)
@@ -337,13 +336,8 @@ def test_project_reader_gives_the_same_forecast():
     model the same numbers (cells of absent actors may differ; they take no part)."""
     import allegiance
 
-    if not hasattr(allegiance, "load_scenario"):
-        pytest.skip("allegiance.load_scenario not available")
     path = SHARED / "cop21.csv"
-    try:
-        project = allegiance.load_scenario(str(path)).to_arrays()
-    except Exception as exc:  # pragma: no cover - depends on the reader's state
-        pytest.skip(f"project reader cannot read {path.name}: {exc}")
+    project = allegiance.load_scenario(str(path)).to_arrays()  # a failure here is a failure
     local = read_decide_file(path)
     assert project.actor_ids == local.actor_ids and project.issue_ids == local.issue_ids
     np.testing.assert_array_equal(project.present, local.present)
@@ -361,3 +355,94 @@ def test_no_exchange_possible_and_zero_rounds():
     assert result.events == [] and list(result.extra["exchanges_per_round"]) == [0, 0, 0]
     zero = ExchangeModel(rounds=0).run(scenario(5, 3, seed=4))
     assert zero.positions.shape == (1, 5, 3) and zero.n_rounds == 0
+
+
+# ---------------------------------------------------------------- random terms: their numbers
+def _first_round(model: ExchangeModel, arrays: ScenarioArrays, seed: int) -> dict:
+    """Every potential exchange of round 1 with its outcome shifts dp, dq (from the moves and
+    the capability x salience weights of the expected outcome) and both partners' gains."""
+    _, records = model.simulate(arrays, np.random.default_rng(seed))
+    c = records[0].candidates
+    i, j, p, q = (np.asarray(c[k], dtype=int) for k in ("I", "J", "P", "Q"))
+    s = arrays.salience
+    weight = arrays.capability * arrays.salience * arrays.present
+    total = weight.sum(axis=0)
+    dq = np.abs(c["moveI"]) * weight[i, q] / total[q]
+    dp = np.abs(c["moveJ"]) * weight[j, p] / total[p]
+    x = arrays.position
+    return {"I": i, "J": j, "dp": dp, "dq": dq, "sIp": s[i, p], "sIq": s[i, q],
+            "moveI": np.abs(c["moveI"]), "moveJ": np.abs(c["moveJ"]),
+            "roomI": np.abs(x[j, q] - x[i, q]), "roomJ": np.abs(x[i, p] - x[j, p]),
+            "sJp": s[j, p], "sJq": s[j, q], "gainI": dp * s[i, p] - dq * s[i, q],
+            "gainJ": dq * s[j, q] - dp * s[j, p], "valid": np.asarray(c["valid"], dtype=bool)}
+
+
+def test_equal_gain_terms_equalise_the_gains():
+    first = _first_round(ExchangeModel(rounds=1, tie_break="first"), scenario(12, 4, seed=8), 0)
+    moving = first["dp"] > 1e-9
+    assert moving.sum() > 20
+    rate = first["dq"][moving] / first["dp"][moving]
+    equal = ((first["sIp"] + first["sJp"]) / (first["sIq"] + first["sJq"]))[moving]
+    np.testing.assert_allclose(rate, equal, rtol=1e-9)
+    np.testing.assert_allclose(first["gainI"][moving], first["gainJ"][moving], rtol=1e-9,
+                               atol=1e-12)
+
+
+def test_random_rate_is_uniform_between_the_break_even_rates():
+    """random-rate: the rate dq/dp of every potential exchange is drawn uniformly between J's
+    break-even rate sJp/sJq and I's sIp/sIq; pooled over seeds, its position in that interval
+    must be uniform (KS), and both partners gain."""
+    from scipy.stats import kstest
+
+    model = ExchangeModel(variant="random-rate", rounds=1, tie_break="first")
+    arrays = scenario(12, 4, seed=8)
+    position = []
+    for seed in range(4):
+        first = _first_round(model, arrays, seed)
+        moving = first["dp"] > 1e-9
+        rate = first["dq"][moving] / first["dp"][moving]
+        low = (first["sJp"] / first["sJq"])[moving]
+        high = (first["sIp"] / first["sIq"])[moving]
+        assert np.all(rate >= low * (1 - 1e-9)) and np.all(rate <= high * (1 + 1e-9))
+        spread = high - low > 1e-6
+        position.append(((rate - low) / np.where(spread, high - low, 1.0))[spread])
+        assert np.all(first["gainI"][moving] >= -1e-12) and np.all(first["gainJ"][moving]
+                                                                    >= -1e-12)
+    pooled = np.concatenate(position)
+    assert pooled.size > 100
+    assert kstest(pooled, "uniform").pvalue > 1e-3
+    # and not the equal-gain rate: the gains of the two partners differ
+    assert np.mean(np.abs(first["gainI"] - first["gainJ"]) > 1e-9) > 0.5
+
+
+@pytest.mark.parametrize("p", [0.3, 0.9])
+def test_randomised_gains_vary_around_the_equal_gain_by_p(p):
+    """p > 0: one partner's gain moves from the equal gain g towards what it gets when the other
+    only breaks even, or towards 0, by a fraction t = p·z (z uniform), with probability 1/2
+    each; both gains are linear in the terms, so the other partner's gain moves the opposite
+    way and the partner who loses keeps (1 − t)·g. Pooled over seeds: t/p is uniform on [0, 1]
+    (KS) and I is the partner who gains in half of the cases (binomial)."""
+    from scipy.stats import binomtest, kstest
+
+    arrays = scenario(12, 4, seed=8)
+    equal = _first_round(ExchangeModel(rounds=1, tie_break="first"), arrays, 0)
+    model = ExchangeModel(p=p, rounds=1, tie_break="first")
+    ups, fractions = 0, []
+    for seed in range(6):
+        first = _first_round(model, arrays, seed)
+        g = equal["gainI"]
+        changed = np.abs(first["gainI"] - g) > 1e-9 * np.maximum(g, 1e-9)
+        # a move capped at the mover's whole distance scales both shifts down: left out
+        uncapped = ((first["moveI"] < 0.999 * first["roomI"])
+                    & (first["moveJ"] < 0.999 * first["roomJ"]))
+        keep = changed & uncapped & (g > 1e-6)
+        gi, gj, gk = first["gainI"][keep], first["gainJ"][keep], g[keep]
+        assert np.all(gi >= -1e-12) and np.all(gj >= -1e-12)
+        assert np.all(np.sign(gi - gk) == -np.sign(gj - gk))  # opposite ways
+        ups += int(np.sum(gi > gk))
+        fractions.append((gk - np.minimum(gi, gj)) / gk / p)
+    pooled = np.concatenate(fractions)
+    assert pooled.size > 60
+    assert pooled.min() >= -1e-9 and pooled.max() <= 1 + 1e-9
+    assert kstest(pooled, "uniform").pvalue > 1e-3
+    assert binomtest(ups, pooled.size, 0.5).pvalue > 1e-3

@@ -1,8 +1,9 @@
 """Peer formats: BDM CSV, KTAB CSV and XML, decide #A/#P/#M/#D — reading, writing, detection,
 located errors, and the built-in scenarios made from the reference files.
 
-The reference files are read from ../shared/reference (beside the repository; tests that need
-them skip when it is absent). Expected numbers are re-read from those files here with the
+The KTAB and BDM reference files are the copies in tests/data/reference (origin and licence in
+its README); the GPL decide inputs are read from ../shared/reference beside the repository.
+Expected numbers are re-read from those files here with the
 standard library (csv, xml.etree, str.split), independently of the importers.
 """
 
@@ -31,6 +32,8 @@ from allegiance.io.errors import ReadError
 from allegiance.scenario.model import Scenario
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+#: copies of the permissively licensed references (KTAB, BDM): tests/data/reference/README.md
+SHIPPED = Path(__file__).resolve().parent / "data" / "reference"
 MODULES = {"bdm-csv": bdm_csv, "ktab-csv": ktab, "ktab-xml": ktab_xml, "decide": decide}
 FILES = [
     ("bdm-csv", "bdm/ExampleActors.csv"),
@@ -46,7 +49,9 @@ FILES = [
 
 
 def reference_file(relative: str) -> Path:
-    path = REFERENCE / relative
+    """A reference file: the copy in tests/data for KTAB and BDM files; the GPL decide inputs
+    from ../shared/reference (present in CI)."""
+    path = SHIPPED / relative if not relative.startswith("decide/") else REFERENCE / relative
     if not path.is_file():
         pytest.skip(f"reference file {path} not found (../shared/reference sits beside the "
                     "repository)")
@@ -57,7 +62,8 @@ def reference_text(relative: str) -> str:
     text = reference_file(relative).read_text(encoding="utf-8-sig")
     if relative == "ktab/smpExample.xml":
         # KTAB ships this file with Alice's first coordinate blanked (to test error handling);
-        # its reference run used 52.8 (ktab/NOTES.md). The blank itself is tested below.
+        # its reference run used 52.8 (tests/data/reference/README.md). The blank itself is
+        # tested below.
         text = text.replace("<dCoord></dCoord>", "<dCoord>52.8</dCoord>", 1)
     return text
 

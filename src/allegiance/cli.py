@@ -421,10 +421,18 @@ def import_command(
             if not output:
                 fail(f"{file} is a {name} data set with one scenario per issue: give a folder "
                      "with --output DIR")
-            from allegiance.io.deu import write_dataset_yaml
+            import warnings as _warnings
 
-            written = write_dataset_yaml(load_dataset(path, name, capability=capability),
-                                         output)
+            from rich.markup import escape
+
+            from allegiance.io.deu import DeuValuesMapped, write_dataset_yaml
+
+            with _warnings.catch_warnings(record=True) as caught:
+                _warnings.simplefilter("always", DeuValuesMapped)
+                written = write_dataset_yaml(load_dataset(path, name, capability=capability),
+                                             output)
+            for note in dict.fromkeys(str(w.message) for w in caught):
+                err_console.print(f"[yellow]warning:[/] {escape(note)}")
             console.print(f"wrote {len(written)} scenarios to {output}")
             return
     loaded = load(file, input_format=input_format)

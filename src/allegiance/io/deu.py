@@ -45,12 +45,15 @@ Example
 from __future__ import annotations
 
 import math
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from allegiance.io.deu_values import BASE_VALUES, accepted, base_value, is_missing
 from allegiance.io.errors import Problem, ReadError, problem, validation_message
 from allegiance.scenario.model import Scenario, ScenarioInvalid
 
@@ -93,8 +96,13 @@ INSTITUTIONS = ("com", "ep")
 REQUIRED_COLUMNS = ("prnrnmc", "isnrnmc", "prnr", "isnr", "proc", "counvte", "rp", "out")
 META_COLUMNS = ("prnrnmc", "isnrnmc", "prnr", "prname", "isnr", "type", "council", "proc",
                 "counvte", "proccde", "issues", "intro", "finact")
-PROCEDURES = ("COD", "CNS")
-VOTING_RULES = ("QMV", "Unan")
+PROCEDURES = BASE_VALUES["proc"]
+VOTING_RULES = BASE_VALUES["counvte"]
+
+
+class DeuValuesMapped(UserWarning):
+    """Some cells of a DEU file were written as variants and read as their base value (or as
+    missing); the message says which, how often."""
 
 CITATION = (
     "DEU data set: Arregui & Perarnaud (2021), 'A new dataset on legislative decision-making in "
@@ -121,6 +129,8 @@ class DeuRow:
     status_quo: float | None
     outcome: float | None
     extra_zero_salience: list[str] = field(default_factory=list)
+    #: column -> the cell as written, for the cells read as a variant of a base value
+    raw: dict[str, str] = field(default_factory=dict)
 
 
 def detect(path: Path, text: str) -> bool:
@@ -146,9 +156,15 @@ def _split(line_text: str, line: int) -> list[_Cell]:
 
 
 def _number(cell: _Cell, name: str, file: str, problems: list[Problem], *, low: float = 0,
-            high: float = 100) -> float | None:
-    """The cell as a number in [low, high]; None when empty; a located problem when malformed."""
+            high: float = 100, mapped: Counter | None = None) -> float | None:
+    """The cell as a number in [low, high]; None when empty or a missing-value code (counted in
+    ``mapped``); a located problem when malformed."""
     if cell.text == "":
+        return None
+    if is_missing(cell.text):
+        if mapped is not None:
+            column = name if name in ("rp", "out") else f"{name[0]}<actor>"
+            mapped[(column, cell.text, "missing")] += 1
         return None
     try:
         value = float(cell.text.replace(",", "."))
@@ -171,6 +187,18 @@ class DeuFile:
     actors: list[str]
     proxy: dict[str, float]  # the second row: one capability proxy per actor (may be empty)
     rows: list[DeuRow]
+    #: (column, cell as written, value read) -> number of cells, for every variant read
+    mapped: Counter = field(default_factory=Counter)
+
+    def mapping_summary(self) -> str | None:
+        """One sentence saying which variant cells were read as what, or None."""
+        if not self.mapped:
+            return None
+        parts = [f"{column} {raw!r} as {'missing' if base == 'missing' else repr(base)} "
+                 f"({count}×)" for (column, raw, base), count in sorted(self.mapped.items())]
+        return (f"{Path(self.file).name}: read {sum(self.mapped.values())} cell(s) written as "
+                f"variants of the DEU codebook values: {'; '.join(parts)} (a procedure or voting "
+                "rule as written is kept in issue.metadata['raw_cells'])")
 
 
 def parse_text(text: str, file: str = "<deu>") -> DeuFile:
@@ -215,6 +243,7 @@ def parse_text(text: str, file: str = "<deu>") -> DeuFile:
         return cells
 
     proxy: dict[str, float] = {}
+    mapped: Counter = Counter()
     start = 2
     if len(lines) >= 2:
         second = _split(lines[1], 2)
@@ -250,36 +279,45 @@ def parse_text(text: str, file: str = "<deu>") -> DeuFile:
                                         f"{seen_issue[issue_id]}", file=file, line=line_no,
                                         column=cells[index["isnr"]].column, path=("isnr",)))
             seen_issue.setdefault(issue_id, line_no)
-        for name, allowed in (("proc", PROCEDURES), ("counvte", VOTING_RULES)):
+        raw: dict[str, str] = {}
+        for name in ("proc", "counvte"):
             cell = cells[index[name]]
-            if cell.text not in allowed:
-                problems.append(problem(f"{name}: {cell.text!r} is not one of "
-                                        f"{', '.join(allowed)}", file=file, line=line_no,
-                                        column=cell.column, path=(name,)))
+            read = base_value(name, cell.text)
+            if read is None:
+                what = "procedure" if name == "proc" else "Council voting rule"
+                problems.append(problem(f"{name}: {cell.text!r} is not a {what} this reader can "
+                                        f"interpret; write {accepted(name)}", file=file,
+                                        line=line_no, column=cell.column, path=(name,)))
+                continue
+            meta[name], variant = read
+            if variant:
+                raw[name] = cell.text
+                mapped[(name, cell.text, read[0])] += 1
         position: dict[str, float] = {}
         salience: dict[str, float | None] = {}
         orphan: list[str] = []
         for actor in actors:
-            pos = _number(cells[index[f"p{actor}"]], f"p{actor}", file, problems)
+            pos = _number(cells[index[f"p{actor}"]], f"p{actor}", file, problems, mapped=mapped)
             sal_cell = cells[index[f"s{actor}"]]
-            sal = _number(sal_cell, f"s{actor}", file, problems)
+            sal = _number(sal_cell, f"s{actor}", file, problems, mapped=mapped)
             if pos is not None:
                 position[actor] = pos
                 salience[actor] = sal
             elif sal:  # a salience without a position: the actor is absent; note it
                 orphan.append(actor)
-        status_quo = _number(cells[index["rp"]], "rp", file, problems)
-        outcome = _number(cells[index["out"]], "out", file, problems)
+        status_quo = _number(cells[index["rp"]], "rp", file, problems, mapped=mapped)
+        outcome = _number(cells[index["out"]], "out", file, problems, mapped=mapped)
         if not position:
             problems.append(problem("no actor takes a position on this issue", file=file,
                                     line=line_no, column=1))
         rows.append(DeuRow(line=line_no, meta=meta, position=position, salience=salience,
-                           status_quo=status_quo, outcome=outcome, extra_zero_salience=orphan))
+                           status_quo=status_quo, outcome=outcome, extra_zero_salience=orphan,
+                           raw=raw))
     if not rows and not problems:
         problems.append(problem("the file has a header but no issue rows", file=file, line=1))
     if problems:
         raise ReadError(problems, source=file)
-    return DeuFile(file=file, actors=actors, proxy=proxy, rows=rows)
+    return DeuFile(file=file, actors=actors, proxy=proxy, rows=rows, mapped=mapped)
 
 
 def _fill_salience(row: DeuRow) -> tuple[dict[str, float], list[str]]:
@@ -333,6 +371,8 @@ def scenarios_from(parsed: DeuFile, capability: str = "equal") -> list[Scenario]
                             "issues": "issues_in_proposal"}.get(key, key)] = meta[key]
         if imputed:
             issue_meta["imputed_salience"] = imputed
+        if row.raw:
+            issue_meta["raw_cells"] = dict(row.raw)
         if row.extra_zero_salience:
             issue_meta["salience_without_position"] = row.extra_zero_salience
         data = {
@@ -377,6 +417,9 @@ def scenarios_from(parsed: DeuFile, capability: str = "equal") -> list[Scenario]
                                     file=parsed.file, line=row.line) for e in exc.errors())
     if problems:
         raise ReadError(problems, source=parsed.file)
+    summary = parsed.mapping_summary()
+    if summary:
+        warnings.warn(summary, DeuValuesMapped, stacklevel=2)
     return scenarios
 
 
@@ -480,6 +523,7 @@ __all__ = [
     "ACTOR_NAMES",
     "CITATION",
     "DeuFile",
+    "DeuValuesMapped",
     "DeuRow",
     "detect",
     "parse_text",

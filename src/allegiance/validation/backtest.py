@@ -370,8 +370,8 @@ def combine(scenarios: Sequence[Scenario]) -> Scenario:
     """One multi-issue scenario from single-issue ones (e.g. the issues of one proposal).
 
     Each actor keeps its stance on the issues where it took a position (and is absent from the
-    others); its capability on each issue is the one it had in that issue's scenario.
-
+    others); its capability on each issue is the one it had in that issue's scenario. The
+    sources of all the scenarios are kept (once per id), so every estimate's citations resolve.
     """
     first = scenarios[0]
     actors: dict[str, dict[str, Any]] = {}
@@ -387,19 +387,20 @@ def combine(scenarios: Sequence[Scenario]) -> Scenario:
                 "salience": stance.salience.model_dump(),
                 "capability": (stance.capability or actor.capability).model_dump(),
             }
-    proposal = str(first.issues[0].metadata.get("proposal", first.id))
-    # the sources every stance cites: without them each citation would be an unknown source
+    # the union of the scenarios' sources, first occurrence of each id kept: every stance and
+    # capability copied above cites them
     sources: dict[str, dict[str, Any]] = {}
     for scenario in scenarios:
         for source in scenario.sources:
             sources.setdefault(source.id, source.model_dump())
+    proposal = str(first.issues[0].metadata.get("proposal", first.id))
     return Scenario.model_validate({
         "id": proposal,
         "title": f"{proposal} ({len(scenarios)} issues)",
         "metadata": dict(first.metadata),
+        "sources": list(sources.values()),
         "issues": [s.issues[0].model_dump() for s in scenarios],
         "actors": list(actors.values()),
-        "sources": list(sources.values()),
     })
 
 
@@ -556,6 +557,50 @@ def run_backtest(
     }
     return BacktestResult(settings=settings, summaries=summaries, predictions=predictions,
                           failures=failures, baseline=baseline)
+
+
+def backtest_options(
+    datasets: dict[str, Sequence[Scenario]],
+    *,
+    models: str | Sequence[str] | None = "all",
+    runs: int = 20,
+    seed: int = 0,
+    n_boot: int = 2000,
+    params: dict[str, dict[str, Any]] | None = None,
+    tuned: tuple[str, Sequence[Any]] | None = None,
+    on_issue: Callable[[], None] | None = None,
+    on_option: Callable[[str], None] | None = None,
+) -> BacktestResult:
+    """The backtest under each capability option (``datasets``: option -> the scenarios read
+    with it), and, with more than one option, each model's option chosen by
+    leave-one-proposal-out cross-validation (the ``cv`` rows). With ``tuned = (param, values)``
+    the single model's parameter is tuned instead (:func:`tune`). What ``allegiance backtest``
+    and the documentation tables run."""
+    names = resolve_models(models)
+    results: dict[str, BacktestResult] = {}
+    for option, scenarios in datasets.items():
+        if on_option:
+            on_option(option)
+        if tuned is not None:
+            results[option] = tune(scenarios, names[0], tuned[0], tuned[1], capability=option,
+                                   runs=runs, seed=seed, n_boot=n_boot,
+                                   params=(params or {}).get(names[0]), on_issue=on_issue)
+        else:
+            results[option] = run_backtest(scenarios, models=names, capability=option,
+                                           runs=runs, seed=seed, n_boot=n_boot, params=params,
+                                           on_issue=on_issue)
+    summaries = [s for r in results.values() for s in r.summaries]
+    predictions = [p for r in results.values() for p in r.predictions]
+    failures = [f for r in results.values() for f in r.failures]
+    if len(results) > 1 and tuned is None:
+        cv_summaries, cv_predictions = cross_validated_summaries(results, n_boot=n_boot,
+                                                                 seed=seed)
+        summaries += cv_summaries
+        predictions += cv_predictions
+    first = next(iter(results.values()))
+    settings = {**first.settings, "capability": list(results)}
+    return BacktestResult(settings=settings, summaries=summaries, predictions=predictions,
+                          failures=failures, baseline=first.baseline)
 
 
 # ------------------------------------------------------------------------------- tuning
@@ -729,6 +774,7 @@ def cross_validated_summaries(
 
 __all__ = [
     "BacktestResult",
+    "backtest_options",
     "IssuePrediction",
     "combine",
     "ModelSummary",

@@ -13,35 +13,25 @@ atomically.
 
 from __future__ import annotations
 
-import math
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from allegiance.cli_common import console, err_console, fail, parse_params, user_errors
 from allegiance.validation.backtest import (
-    BacktestResult,
     ModelSummary,
-    cross_validated_summaries,
+    backtest_options,
     model_availability,
     resolve_models,
-    run_backtest,
     scored,
-    tune,
 )
 from allegiance.validation.capability import OPTIONS, check_option
-
-
-def _fmt(value: float | None, digits: int = 1, percent: bool = False) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    if percent:
-        return f"{100 * value:.0f}%"
-    text = f"{value:.{digits}f}"
-    return "0.0" if text in ("-0.0", "-0.00") else text
+from allegiance.validation.tables import fmt, summary_markdown
 
 
 def summary_table(summaries: list[ModelSummary], title: str) -> Table:
@@ -56,31 +46,14 @@ def summary_table(summaries: list[ModelSummary], title: str) -> Table:
         if s.model == "mean" or not s.vs_mean_n:
             versus = "—" if s.model != "mean" else "(baseline)"
         else:
-            versus = (f"{_fmt(s.vs_mean, 2)} [{_fmt(s.vs_mean_low, 2)}, "
-                      f"{_fmt(s.vs_mean_high, 2)}]")
-        table.add_row(s.model, s.capability, issues, _fmt(s.mae), _fmt(s.median_ae),
-                      _fmt(s.within_10, percent=True), versus,
-                      _fmt(s.interval_coverage_50, percent=True),
-                      _fmt(s.interval_coverage_80, percent=True),
-                      _fmt(s.coverage_50, percent=True), _fmt(s.coverage_80, percent=True))
+            versus = (f"{fmt(s.vs_mean, 2)} [{fmt(s.vs_mean_low, 2)}, "
+                      f"{fmt(s.vs_mean_high, 2)}]")
+        table.add_row(s.model, s.capability, issues, fmt(s.mae), fmt(s.median_ae),
+                      fmt(s.within_10, percent=True), versus,
+                      fmt(s.interval_coverage_50, percent=True),
+                      fmt(s.interval_coverage_80, percent=True),
+                      fmt(s.coverage_50, percent=True), fmt(s.coverage_80, percent=True))
     return table
-
-
-def summary_markdown(summaries: list[ModelSummary]) -> str:
-    """The summary as a Markdown table (what docs/validation.md shows)."""
-    lines = ["| model | capability | issues (failed) | MAE | median AE | within 10 | "
-             "vs mean [95% CI] | PI 50% cover | PI 80% cover | runs 50% cover | runs 80% cover |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for s in summaries:
-        versus = ("(baseline)" if s.model == "mean" else "—" if not s.vs_mean_n else
-                  f"{_fmt(s.vs_mean, 2)} [{_fmt(s.vs_mean_low, 2)}, {_fmt(s.vs_mean_high, 2)}]")
-        lines.append(f"| {s.model} | {s.capability} | {s.n_ok} ({s.n_failed}) | {_fmt(s.mae)} | "
-                     f"{_fmt(s.median_ae)} | {_fmt(s.within_10, percent=True)} | {versus} | "
-                     f"{_fmt(s.interval_coverage_50, percent=True)} | "
-                     f"{_fmt(s.interval_coverage_80, percent=True)} | "
-                     f"{_fmt(s.coverage_50, percent=True)} | "
-                     f"{_fmt(s.coverage_80, percent=True)} |")
-    return "\n".join(lines) + "\n"
 
 
 def backtest_command(
@@ -110,9 +83,12 @@ def backtest_command(
         "interval calibration on this data set and write learned.json and "
         "calibration/intervals.json to this folder (the package ships src/allegiance/data).")
     ] = None,
+    allow_failures: Annotated[bool, typer.Option(
+        "--allow-failures", help="Exit 0 even when a model failed on some issues (they are "
+        "scored on the rest; the failures are listed in backtest.json).")] = False,
 ) -> None:
     """Score the models' forecasts against the recorded outcomes of a DEU data set."""
-    from allegiance.io.deu import read_dataset
+    from allegiance.io.deu import DeuValuesMapped, read_dataset
     from allegiance.io.yaml_format import write_atomic
 
     params = parse_params(param)
@@ -123,8 +99,11 @@ def backtest_command(
             if capability.lower() == "all":
                 fail("--fit-out fits under one capability option (the package's: --capability "
                      "gdp)")
-            write_fitted(dataset, fit_out, capability=check_option(capability), seed=seed,
-                         runs=runs, echo=err_console.print)
+            try:
+                write_fitted(dataset, fit_out, capability=check_option(capability), seed=seed,
+                             runs=runs, echo=err_console.print)
+            except RuntimeError as exc:  # a candidate model failed on an issue
+                fail(str(exc))
         return
     with user_errors():
         names = resolve_models(model)
@@ -149,38 +128,25 @@ def backtest_command(
             for value in values:
                 make_model(names[0], **{**params, name.strip(): value})
             tuned = (name.strip().replace("-", "_"), values)
-        datasets = {option: read_dataset(dataset, capability=option) for option in options}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DeuValuesMapped)
+            datasets = {option: read_dataset(dataset, capability=option) for option in options}
+    for note in dict.fromkeys(str(w.message) for w in caught
+                              if issubclass(w.category, DeuValuesMapped)):
+        err_console.print(f"[yellow]warning:[/] {escape(note)}")
     n_issues = len(scored(next(iter(datasets.values()))))
     n_runs = (len(names) + (0 if "mean" in names else 1)) if tuned is None else 1 + len(tuned[1])
-    results: dict[str, BacktestResult] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err_console.rich, transient=True) as progress:
         task = progress.add_task("backtest", total=len(options) * n_runs * n_issues)
-        for option in options:
-            progress.update(task, description=f"backtest ({option})")
-            with user_errors():
-                if tuned is not None:
-                    results[option] = tune(
-                        datasets[option], names[0], tuned[0], tuned[1], capability=option,
-                        runs=runs, seed=seed, n_boot=bootstrap, params=params,
-                        on_issue=lambda: progress.advance(task))
-                else:
-                    results[option] = run_backtest(
-                        datasets[option], models=names, capability=option, runs=runs,
-                        seed=seed, n_boot=bootstrap, params=per_model,
-                        on_issue=lambda: progress.advance(task))
-    summaries = [s for r in results.values() for s in r.summaries]
-    predictions = [p for r in results.values() for p in r.predictions]
-    failures = [f for r in results.values() for f in r.failures]
-    if len(options) > 1 and tuned is None:
-        cv_summaries, cv_predictions = cross_validated_summaries(results, n_boot=bootstrap,
-                                                                 seed=seed)
-        summaries += cv_summaries
-        predictions += cv_predictions
-    first = next(iter(results.values()))
-    settings = {**first.settings, "capability": options, "dataset": Path(dataset).name}
-    combined = BacktestResult(settings=settings, summaries=summaries, predictions=predictions,
-                              failures=failures)
+        with user_errors():
+            combined = backtest_options(
+                datasets, models=names, runs=runs, seed=seed, n_boot=bootstrap,
+                params=per_model, tuned=tuned, on_issue=lambda: progress.advance(task),
+                on_option=lambda option: progress.update(task,
+                                                         description=f"backtest ({option})"))
+    summaries, failures, first = combined.summaries, combined.failures, combined
+    combined.settings["dataset"] = Path(dataset).name
     out = Path(output_dir)
     write_atomic(out / "summary.csv", combined.summary_csv())
     write_atomic(out / "predictions.csv", combined.predictions_csv())
@@ -195,17 +161,36 @@ def backtest_command(
     for s in summaries:
         if s.note:
             console.print(f"[dim]{s.model} ({s.capability}): {s.note}[/]")
-    failed: dict[str, int] = {}
-    for f in failures:
-        failed[f["model"]] = failed.get(f["model"], 0) + 1
-    for name, count in failed.items():
-        example = next(f["error"] for f in failures if f["model"] == name)
-        err_console.print(f"[yellow]{name}: failed on {count} issue-run(s), e.g. {example}[/]")
     _, missing = model_availability()
     if missing and model.lower() == "all":
         err_console.print("[yellow]not in this build: " + ", ".join(sorted(missing)) + "[/]")
     err_console.print(f"wrote {out / 'summary.csv'}, {out / 'summary.md'}, "
                       f"{out / 'predictions.csv'}, {out / 'backtest.json'}")
+    lines = failure_lines(failures, n_issues)
+    style = "yellow" if allow_failures else "red"
+    for line in lines:
+        err_console.print(f"[{style}]{escape(line)}[/]")
+    if lines and not allow_failures:
+        err_console.print(f"[red]the backtest is incomplete: {len(lines)} model run(s) failed on "
+                          f"some issues (details: {out / 'backtest.json'}, 'failures'); "
+                          "--allow-failures accepts this[/]")
+        raise typer.Exit(1)
 
 
-__all__ = ["backtest_command", "summary_markdown", "summary_table"]
+def failure_lines(failures: list[dict], n_issues: int) -> list[str]:
+    """One line per model and capability option that failed on any issue: how many issues,
+    and the most common error."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for f in failures:
+        grouped.setdefault((f["model"], str(f.get("capability") or "")), []).append(
+            str(f["error"]))
+    lines = []
+    for (name, option), errors in grouped.items():
+        common = max(set(errors), key=errors.count)
+        where = f" ({option})" if option else ""
+        lines.append(f"{name}{where}: failed on {len(errors)} of {n_issues} issues, e.g. "
+                     f"{common}")
+    return lines
+
+
+__all__ = ["backtest_command", "failure_lines", "summary_markdown", "summary_table"]

@@ -133,8 +133,9 @@ def calibration_markdown(calibration: dict[str, Any]) -> str:
     """The shipped calibration as a Markdown table: per model, the MAE of the residuals it was
     calibrated on and the conformal quantiles (half-widths in units of width × (spread + floor)).
     """
-    lines = ["| model | issues | MAE of the residuals | q 50% | q 80% | 80% half-width at the "
-             "median spread |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| model | issues | MAE of the residuals | q 50% | q 80% | "
+             "80% half-width at the median spread |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     spread = calibration.get("median_spread")
     floor = float(calibration.get("floor", 0.05))
     for name, entry in calibration.get("models", {}).items():
@@ -145,5 +146,5 @@ def calibration_markdown(calibration: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["METHOD", "calibration_markdown", "attach_intervals", "calibrate", "conformal_quantile", "coverage",
-           "cross_validated_intervals", "issue_info", "scores"]
+__all__ = ["METHOD", "attach_intervals", "calibrate", "calibration_markdown",
+           "conformal_quantile", "coverage", "cross_validated_intervals", "issue_info", "scores"]

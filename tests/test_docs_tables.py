@@ -1,0 +1,136 @@
+"""The results tables in docs/ are the ones the code produces (allegiance.docs, `make docs`).
+
+The quick blocks are regenerated and must equal the committed text; of the slow full backtest
+table, the rows of the quick deterministic models are recomputed and compared, and the table
+must say when and where it was measured. Every block sits between markers naming its command.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from allegiance import docs
+
+REPO = Path(__file__).resolve().parents[1]
+DEU = REPO.parent / "shared" / "reference" / "deu" / docs.DEU_NAME
+
+
+@pytest.fixture(scope="module")
+def deu() -> Path:
+    if not DEU.is_file():
+        pytest.skip(f"DEU development split not found at {DEU} (it sits beside the repository)")
+    docs.use_deu(DEU)
+    return DEU
+
+
+def _committed(name: str) -> str:
+    block = docs.BLOCKS[name]
+    text = (REPO / block.file).read_text(encoding="utf-8")
+    marker = f"<!-- begin generated {name}: {block.command} -->"
+    assert marker in text, f"{block.file} lacks {marker}"
+    content = docs.committed(text, name)
+    assert content, f"{block.file}: block {name} is empty"
+    return content
+
+
+@pytest.mark.parametrize("name", sorted(n for n, b in docs.BLOCKS.items() if b.fast))
+def test_fast_blocks_equal_what_the_code_produces(name, request):
+    if docs.BLOCKS[name].needs_deu:
+        request.getfixturevalue("deu")
+    assert _committed(name) == docs.BLOCKS[name].render(REPO), (
+        f"{docs.BLOCKS[name].file}: block {name} differs from the code's output; run `make docs`")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, b in docs.BLOCKS.items() if not b.fast))
+def test_slow_blocks_have_markers_and_say_when_and_where(name):
+    content = _committed(name)
+    if name == "backtest":
+        assert re.search(r"\*Measured \d{4}-\d\d-\d\d \d\d:\d\d UTC on a \d+-core .* in \d+ s\.\*",
+                         content)
+
+
+def test_quick_rows_of_the_full_backtest_table_are_reproduced(deu):
+    committed = {tuple(line.split(" | ")[:2]): line for line in _committed("backtest").splitlines()
+                 if line.startswith("| ") and not line.startswith("| model")}
+    fresh = docs.backtest_table(docs.FAST_MODELS)
+    rows = [line for line in fresh.splitlines()[2:]]
+    assert len(rows) == len(docs.FAST_MODELS) * 5  # four options and the cv rows
+    for line in rows:
+        key = tuple(line.split(" | ")[:2])
+        assert committed.get(key) == line, f"row {key} of the committed table differs"
+
+
+def test_block_markers_replace_only_their_content():
+    text = ("a\n<!-- begin generated x: cmd -->\nold\n<!-- end generated x -->\nb\n"
+            "<!-- begin generated y: c -->\nkeep\n<!-- end generated y -->\n")
+    out = docs.replace_block(text, "x", "new\n")
+    assert docs.committed(out, "x") == "new\n" and docs.committed(out, "y") == "keep\n"
+    with pytest.raises(KeyError):
+        docs.replace_block(text, "z", "")
+
+
+# ------------------------------------------- the prose of docs/validation.md agrees with its tables
+def _rows(name: str) -> list[dict[str, str]]:
+    lines = [line for line in _committed(name).splitlines() if line.startswith("|")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    return [dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True))
+            for line in lines[2:]]
+
+
+def _interval(cell: str) -> tuple[float, float, float]:
+    mean, rest = cell.split(" [")
+    low, high = rest.rstrip("]").split(", ")
+    return float(mean), float(low), float(high)
+
+
+def test_validation_prose_claims_hold_in_its_tables():
+    rows = _rows("backtest")
+    assert all(r["issues (failed)"].endswith("(0)") for r in rows)  # "Failures. None"
+    options = ["equal", "gdp", "council-votes", "shapley-shubik"]
+    others = [r for r in rows if r["model"] != "mean"]
+    # "no model beats the compromise model under any capability option"
+    assert all(_interval(r["vs mean [95% CI]"])[0] > 0 for r in others)
+    # "bdm ... loses under every option, with bootstrap intervals that exclude zero"
+    assert all(_interval(r["vs mean [95% CI]"])[1] > 0 for r in others if r["model"] == "bdm")
+    # "formal Council votes ... the worst option for the compromise model"
+    mean_mae = {r["capability"]: float(r["MAE"]) for r in rows if r["model"] == "mean"}
+    assert max(options, key=lambda o: mean_mae[o]) == "council-votes"
+    # "no row forecasts even half of the issues within 10 points"
+    assert max(float(r["within 10"].rstrip("%")) for r in rows) < 50
+    # "the stochastic model's intervals contain the outcome in a few percent of issues"
+    assert all(float(r["cover 80%"].rstrip("%")) < 10 for r in rows if r["model"] == "exchange")
+    # "nash is the worst model with its default disagreement point"
+    for option in options:
+        by_model = {r["model"]: float(r["MAE"]) for r in rows if r["capability"] == option}
+        assert max(by_model, key=by_model.get) == "nash"
+    # nash's error comes from the issues with a reference point
+    split = {r["issues"]: r for r in _rows("nash-reference-point")}
+    with_rp, without = split["with a reference point"], split["without one"]
+    assert float(with_rp["nash"]) > 1.5 * float(with_rp["mean"])
+    assert abs(float(without["nash"]) - float(without["mean"])) < 2
+    # "the cross-validated nash equals nash[disagreement=worst] under every option"
+    tune = _rows("nash-tune")
+    for option in options:
+        worst = next(r for r in tune if r["model"] == "nash[disagreement=worst]"
+                     and r["capability"] == option)
+        cv = next(r for r in tune if r["model"] == "nash[cv disagreement]"
+                  and r["capability"] == option)
+        assert {k: v for k, v in worst.items() if k != "model"} == \
+            {k: v for k, v in cv.items() if k != "model"}
+    # "the weighted median ... puts more issues within 10 points" (than the compromise model)
+    for option in [*options, "cv"]:
+        share = {r["model"]: float(r["within 10"].rstrip("%")) for r in rows
+                 if r["capability"] == option}
+        assert share["median"] > share["mean"]
+    # "the one cell where other models do better ... is consultation under unanimity"
+    cells = _rows("backtest-breakdown")
+    better = {(c["procedure"], c["voting rule"]) for c in cells
+              if min(float(c[m]) for m in ("median", "bdm", "smp", "exchange", "nash"))
+              < float(c["mean"])}
+    assert better == {("CNS", "Unan")}
+    unan = next(c for c in cells if (c["procedure"], c["voting rule"]) == ("CNS", "Unan"))
+    assert {m for m in ("median", "bdm", "smp", "exchange", "nash")
+            if float(unan[m]) < float(unan["mean"])} == {"smp", "median"}
