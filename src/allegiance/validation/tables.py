@@ -8,7 +8,7 @@ documentation with all of them.
 >>> from allegiance.validation.backtest import ModelSummary
 >>> table = summary_markdown([ModelSummary("mean", "equal", False, 1, 2, 2, 0, mae=1.5)])
 >>> table.splitlines()[2]
-'| mean | equal | 2 (0) | 1.5 | — | — | (baseline) | — | — |'
+'| mean | equal | 2 (0) | 1.5 | — | — | (baseline) | — | — | — | — |'
 """
 
 from __future__ import annotations
