@@ -403,7 +403,8 @@ def test_ctrl_c_marks_the_run_interrupted_and_exits_130_with_one_line(db_url):
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
-    assert stderr.strip().splitlines() == [f"interrupted: run {run_id} marked interrupted"]
+    assert stderr.strip().splitlines() == [
+        f"allegiance: interrupted; run {run_id} marked interrupted"]
     assert open_store(db_url).get_run(run_id).status == "interrupted"
 
 

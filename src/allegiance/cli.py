@@ -177,6 +177,7 @@ def render_forecast(result: Forecast, explain: bool = False) -> None:
         _render_compact(result)
     else:
         _render_detailed(result)
+    _render_interval_note(result)
     if explain:
         if not res.explain:
             console.print("(this model has nothing to explain: it is static)")
@@ -188,6 +189,25 @@ def render_forecast(result: Forecast, explain: bool = False) -> None:
 DETAILED_ISSUES = 4
 
 
+def _interval_text(interval: dict | None) -> str:
+    if not interval:
+        return "—"
+    return "  ".join(f"{level}% {interval[level][0]:.0f}–{interval[level][1]:.0f}"
+                     for level in ("50", "80") if level in interval)
+
+
+def _render_interval_note(result: Forecast) -> None:
+    """What the model interval is (and the model's own notes, e.g. which fitted parts apply)."""
+    first = next((v for v in result.intervals.values() if v), None)
+    if first:
+        console.print(f"[dim]model interval: how far this model's forecasts have been from real "
+                      f"outcomes — {first['note']}. For the spread from uncertain inputs run "
+                      f"`allegiance montecarlo`.[/]")
+    for note in result.result.extra.get("notes", []) if isinstance(result.result.extra, dict) \
+            else []:
+        console.print(f"[dim]{note}[/]")
+
+
 def _render_compact(result: Forecast) -> None:
     """Many issues: one table of forecasts, one matrix of actors × issues (start → end)."""
     scenario, res = result.scenario, result.result
@@ -196,11 +216,12 @@ def _render_compact(result: Forecast) -> None:
     moved = res.positions.shape[0] > 1
     cycling = result.diagnosis.cycling
     issues = new_table(title="forecast per issue", title_justify="left")
-    for column in ("issue", "low end", "high end", "forecast"):
-        issues.add_column(column, justify="right" if column == "forecast" else "left")
+    for column in ("issue", "low end", "high end", "forecast", "model interval"):
+        issues.add_column(column, justify="right" if column[0] in "fm" else "left")
     for k, issue in enumerate(scenario.issues):
         issues.add_row(issue.name, f"{issue.scale[0]:g} {issue.low_label}".strip(),
-                       f"{issue.scale[1]:g} {issue.high_label}".strip(), f"{res.outcome[k]:.1f}")
+                       f"{issue.scale[1]:g} {issue.high_label}".strip(), f"{res.outcome[k]:.1f}",
+                       _interval_text(result.intervals.get(issue.id)))
     console.print(issues)
     matrix = new_table(title="positions" + (" (start → end)" if moved else "")
                        + (" ↻ = cycles, see the warnings" if cycling.any() else ""),
@@ -232,9 +253,12 @@ def _render_detailed(result: Forecast) -> None:
     for k, issue in enumerate(scenario.issues):
         low, high = issue.scale
         value = res.outcome[k]
+        interval = result.intervals.get(issue.id)
         table = new_table(title=styled(f"{issue.name}: forecast ", (f"{value:.1f}", "bold"),
                                        f" on {low:g} ({issue.low_label or 'low'}) – {high:g} "
-                                       f"({issue.high_label or 'high'})"), title_justify="left")
+                                       f"({issue.high_label or 'high'})"
+                                       + (f"; model interval {_interval_text(interval)}"
+                                          if interval else "")), title_justify="left")
         longest = max((len(w) for a in scenario.actors for w in a.name.split()), default=5)
         table.add_column("actor", min_width=min(longest, 16))
         for column in ("start", *(("end", "moved") if res.positions.shape[0] > 1 else ()),
@@ -541,6 +565,6 @@ EXIT_INTERRUPTED = 130
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    run()
 
 __all__ = ["app", "Path"]

@@ -124,8 +124,32 @@ def _render_backtest(_: Path) -> str:
 def _render_breakdown(_: Path) -> str:
     from allegiance.validation.tables import breakdown_markdown
 
-    return breakdown_markdown(_backtest(), ["mean", "median", "bdm", "smp", "exchange", "nash"],
-                              "gdp")
+    return breakdown_markdown(_backtest(), ["mean", "median", "bdm", "smp", "exchange", "nash",
+                                            "learned"], "gdp")
+
+
+LEARNED_OPENINGS = f"python -m allegiance.validation.fit {DEU_NAME} --openings"
+
+
+def _render_learned_openings(_: Path) -> str:
+    """Each opening of the learned forecaster alone, by leave-one-proposal-out CV (gdp)."""
+    from allegiance.validation.backtest import scored
+    from allegiance.validation.fit import candidate_matrix, openings, openings_markdown
+
+    def render() -> str:
+        issues = scored(_datasets()["gdp"])
+        X = candidate_matrix(issues, capability="gdp", seed=0)
+        return openings_markdown(openings(issues, X, seed=0))
+
+    return _timed(render)
+
+
+def _render_interval_calibration(_: Path) -> str:
+    """The shipped interval calibration (written by python -m allegiance.validation.fit)."""
+    from allegiance.models.intervals import load_calibration
+    from allegiance.validation.conformal import calibration_markdown
+
+    return calibration_markdown(load_calibration())
 
 
 def _render_nash_tune(_: Path) -> str:
@@ -258,6 +282,10 @@ BLOCKS: dict[str, Block] = {
     "nash-reference-point": Block("docs/validation.md", _self("nash-reference-point"), True,
                                   _render_reference_point),
     "nash-tune": Block("docs/validation.md", NASH_TUNE, True, _render_nash_tune),
+    "learned-openings": Block("docs/validation.md", LEARNED_OPENINGS, False,
+                              _render_learned_openings),
+    "interval-calibration": Block("docs/validation.md", _self("interval-calibration"), True,
+                                  _render_interval_calibration, needs_deu=False),
     "coalitions-power": Block("docs/coalitions.md", _self("coalitions-power"), True,
                               _render_power, needs_deu=False),
     "coalitions-riker": Block("docs/coalitions.md", _self("coalitions-riker"), True,

@@ -88,6 +88,21 @@ class Forecast:
         return self.result.positions
 
     @property
+    def intervals(self) -> dict[str, dict[str, Any] | None]:
+        """The model's calibrated 50% and 80% prediction interval per issue ("how wrong this
+        model has been" on decided cases; :mod:`allegiance.models.intervals`). ``None`` for an
+        issue when the model has no calibration."""
+        if "intervals" not in self.meta:
+            from allegiance.models.intervals import model_intervals
+
+            rows = model_intervals(self.model.name, self.result.outcome,
+                                   self.scenario.to_arrays(),
+                                   from_dataset=calibrated_on(self.scenario),
+                                   default_parameters=_has_default_parameters(self.model))
+            self.meta["intervals"] = dict(zip(self.scenario.issue_ids, rows, strict=True))
+        return self.meta["intervals"]
+
+    @property
     def final_positions(self) -> dict[str, dict[str, float]]:
         last = self.result.positions[-1]
         return self._position_map(last)
@@ -170,7 +185,7 @@ class Forecast:
             "seed": self.seed,
             "issues": [
                 {"id": i.id, "name": i.name, "scale": list(i.scale), "low_label": i.low_label,
-                 "high_label": i.high_label}
+                 "high_label": i.high_label, "interval": self.intervals[i.id]}
                 for i in scenario.issues
             ],
             "actors": [{"id": a.id, "name": a.name} for a in scenario.actors],
@@ -223,6 +238,21 @@ class Forecast:
         for issue, value in self.outcome.items():
             writer.writerow([last, "OUTCOME", issue, repr(value)])
         return buffer.getvalue()
+
+
+def calibrated_on(scenario: Scenario) -> bool:
+    """True when the scenario comes from the data set the intervals were calibrated on (DEU)."""
+    from allegiance.models.intervals import load_calibration
+
+    source = load_calibration().get("source", "DEU")
+    return str(scenario.metadata.get("dataset", "")) == source
+
+
+def _has_default_parameters(model: Model) -> bool:
+    try:
+        return type(model)().get_params() == model.get_params()
+    except Exception:  # a model whose parameters have no defaults
+        return False
 
 
 def forecast(

@@ -20,6 +20,7 @@ MODELS: dict[str, str] = {
     "smp": "smp:SpatialModel",
     "exchange": "exchange:ExchangeModel",
     "nash": "nash:NashBargainingModel",
+    "learned": "learned:LearnedModel",
 }
 
 

@@ -44,6 +44,10 @@ class ScenarioArrays:
         ``(n_issues,)`` reference point of each issue, NaN where the scenario gives none.
     present:
         ``(n_actors, n_issues)`` True where the actor takes a position on the issue.
+    issue_metadata:
+        One mapping per issue: what the scenario records about it besides the stances (e.g. a
+        DEU issue's legislative ``procedure`` and Council ``voting_rule``). Models that condition
+        on what is known before the outcome read it; empty mappings when not given.
     """
 
     actor_ids: tuple[str, ...]
@@ -55,6 +59,8 @@ class ScenarioArrays:
     scale_high: np.ndarray
     status_quo: np.ndarray = field(default=None)  # type: ignore[assignment]
     present: np.ndarray = field(default=None)  # type: ignore[assignment]
+    issue_metadata: tuple[dict, ...] = field(default=None, compare=False,  # type: ignore
+                                             repr=False)
 
     def __post_init__(self) -> None:
         n_actors, n_issues = len(self.actor_ids), len(self.issue_ids)
@@ -82,6 +88,8 @@ class ScenarioArrays:
             object.__setattr__(self, "present", np.ones((n_actors, n_issues), dtype=bool))
         else:
             object.__setattr__(self, "present", np.asarray(self.present, dtype=bool))
+        if self.issue_metadata is None:
+            object.__setattr__(self, "issue_metadata", tuple({} for _ in range(n_issues)))
 
     @property
     def n_actors(self) -> int:
@@ -115,6 +123,7 @@ class ScenarioArrays:
             scale_high=self.scale_high[index : index + 1],
             status_quo=self.status_quo[index : index + 1],
             present=self.present[keep][:, index : index + 1],
+            issue_metadata=self.issue_metadata[index : index + 1],
         )
 
     def with_batch(self, position=None, salience=None, capability=None) -> ScenarioArrays:

@@ -448,6 +448,7 @@ class Scenario(_Strict):
             scale_high=high,
             status_quo=status_quo,
             present=present,
+            issue_metadata=tuple(dict(i.metadata) for i in self.issues),
         )
 
 

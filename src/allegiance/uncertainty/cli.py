@@ -251,7 +251,7 @@ def render_montecarlo(result: MonteCarloResult) -> None:
     levels = ("0.05", "0.25", "0.5", "0.75", "0.95") if wide else ("0.05", "0.5", "0.95")
     names = {"0.05": "5%", "0.25": "25%", "0.5": "median", "0.75": "75%", "0.95": "95%"}
     for column in ("issue", "at values", "mean ± se", *(names[q] for q in levels),
-                   *(("histogram",) if wide else ())):
+                   *(("histogram",) if wide else ()), "model 80%"):
         issues.add_column(column, justify="left" if column[0] in "ih" else "right",
                           no_wrap=column in ("issue", "histogram"))
     for issue, s in result.issue_summary().items():
@@ -260,8 +260,14 @@ def render_montecarlo(result: MonteCarloResult) -> None:
         issues.add_row(issue, _f(s["baseline"]), f"{_f(s['mean'], 2)} ± {s['se']:.2g}",
                        *(_f(q[k]) for k in levels),
                        *((f"{low:g} {_spark(s['histogram']['counts'])} {high:g}",) if wide
-                         else ()))
+                         else ()),
+                       "—" if not s.get("model_interval") else
+                       "{:.0f}–{:.0f}".format(*s["model_interval"]["80"]))
     console.print(issues)
+    console.print("[dim]5%–95%: spread of the forecast over the draws (how unsure the inputs "
+                  "are); model 80%: the model's calibrated interval around the forecast at the "
+                  "values (how far its forecasts have been from real outcomes) — two different "
+                  "uncertainties, not to be added.[/]")
     actors = Table(title="final positions per actor: median [5%–95%]", title_justify="left")
     actors.add_column("actor")
     for issue in result.scenario.issue_ids:

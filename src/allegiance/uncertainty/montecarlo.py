@@ -282,9 +282,21 @@ class MonteCarloResult:
         raise ValueError(f"what must be outcomes, positions or coalitions; got {what!r}")
 
     # ------------------------------------------------------------------ summaries
+    def model_intervals(self) -> list[dict[str, Any] | None]:
+        """The model's calibrated interval around the forecast at the estimates' values ("how
+        wrong this model has been"), kept apart from the draws' spread ("how unsure the inputs
+        are"); see :mod:`allegiance.models.intervals`."""
+        from allegiance.forecast import _has_default_parameters, calibrated_on
+        from allegiance.models.intervals import model_intervals
+
+        return model_intervals(self.model.name, self.baseline, self.scenario.to_arrays(),
+                               from_dataset=calibrated_on(self.scenario),
+                               default_parameters=_has_default_parameters(self.model))
+
     def issue_summary(self) -> dict[str, dict[str, Any]]:
         n = self.runs
         summary = {}
+        intervals = self.model_intervals()
         for k, issue in enumerate(self.scenario.issues):
             values = self.outcomes[:, k]
             sd = float(values.std(ddof=1)) if n > 1 else 0.0
@@ -298,6 +310,7 @@ class MonteCarloResult:
                               zip(self.quantile_levels, np.quantile(values, self.quantile_levels),
                                   strict=True)},
                 "histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
+                "model_interval": intervals[k],
             }
         return summary
 

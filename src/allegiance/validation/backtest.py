@@ -55,6 +55,8 @@ from allegiance.models.registry import MODELS, UnknownModelError, get_model_clas
 from allegiance.scenario.model import Scenario
 
 BASELINE = "mean"
+#: the forecaster fitted on DEU data: backtested by nested leave-one-proposal-out CV
+LEARNED = "learned"
 WITHIN = 10.0
 INTERVALS = {"50": (0.25, 0.75), "80": (0.10, 0.90)}
 
@@ -78,6 +80,11 @@ class IssuePrediction:
     hi50: float | None = None
     lo80: float | None = None
     hi80: float | None = None
+    #: the model's cross-validated conformal interval (issue's proposal left out of calibration)
+    pi50_lo: float | None = None
+    pi50_hi: float | None = None
+    pi80_lo: float | None = None
+    pi80_hi: float | None = None
     error: str | None = None
 
     @property
@@ -105,6 +112,9 @@ class ModelSummary:
     vs_mean_n: int = 0
     coverage_50: float | None = None
     coverage_80: float | None = None
+    #: coverage of the model's cross-validated conformal intervals (every model)
+    interval_coverage_50: float | None = None
+    interval_coverage_80: float | None = None
     note: str = ""
 
 
@@ -452,6 +462,12 @@ def summarise(
             summary.vs_mean, summary.vs_mean_low, summary.vs_mean_high = paired_bootstrap(
                 diff, [p.proposal for p, _ in pairs], n_boot=n_boot, seed=seed)
             summary.vs_mean_n = len(pairs)
+    if any(p.pi50_lo is not None for p in ok):
+        outcome = np.array([p.outcome for p in ok])
+        for level in ("50", "80"):
+            setattr(summary, f"interval_coverage_{level}", coverage(
+                outcome, np.array([getattr(p, f"pi{level}_lo") for p in ok], dtype=float),
+                np.array([getattr(p, f"pi{level}_hi") for p in ok], dtype=float)))
     if stochastic:
         outcome = np.array([p.outcome for p in ok])
         summary.coverage_50 = coverage(outcome, np.array([p.lo50 for p in ok], dtype=float),
@@ -512,10 +528,27 @@ def run_backtest(
     params = params or {}
     all_predictions: dict[str, list[IssuePrediction]] = {}
     info: dict[str, tuple[bool, str]] = {}
+    from allegiance.validation.conformal import attach_intervals, issue_info
+
+    spreads = issue_info(issues)
     for name in run_names:
-        preds, stochastic, note = predict(name, issues, capability=capability, runs=runs,
-                                          seed=seed, params=params.get(name),
-                                          on_issue=on_issue)
+        if name == LEARNED:  # fitted on these data: only its cross-validated forecasts count
+            from allegiance.validation.fit import learned_predictions
+
+            stochastic = False
+            try:
+                preds, note = learned_predictions(issues, capability=capability, seed=seed,
+                                                  on_issue=on_issue)
+            except Exception as exc:  # a candidate failed: recorded for every issue, not fatal
+                preds = [_blank(name, capability, s) for s in issues]
+                note = f"{type(exc).__name__}: {exc}"
+                for p in preds:
+                    p.error = note
+        else:
+            preds, stochastic, note = predict(name, issues, capability=capability, runs=runs,
+                                              seed=seed, params=params.get(name),
+                                              on_issue=on_issue)
+        attach_intervals(preds, spreads)
         all_predictions[name] = preds
         info[name] = (stochastic, note)
     baseline = all_predictions[BASELINE]

@@ -30,7 +30,7 @@ from allegiance.cli_common import (
 )
 from allegiance.store.recording import DbOpt, LabelOpt, SaveOpt, print_run_id, recording
 from allegiance.validation.backtest import ModelSummary, model_availability
-from allegiance.validation.capability import OPTIONS
+from allegiance.validation.capability import OPTIONS, check_option
 from allegiance.validation.tables import fmt, summary_markdown
 
 
@@ -38,7 +38,8 @@ def summary_table(summaries: list[ModelSummary], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("model", no_wrap=True)
     table.add_column("capability", no_wrap=True)
-    for column in ("issues", "MAE", "med AE", "≤10", "vs mean [95% CI]", "cov50", "cov80"):
+    for column in ("issues", "MAE", "med AE", "≤10", "vs mean [95% CI]", "PI50 cov", "PI80 cov",
+                   "runs cov50", "runs cov80"):
         table.add_column(column, justify="right")
     for s in summaries:
         issues = f"{s.n_ok}" + (f" ({s.n_failed} failed)" if s.n_failed else "")
@@ -49,6 +50,8 @@ def summary_table(summaries: list[ModelSummary], title: str) -> Table:
                       f"{fmt(s.vs_mean_high, 2)}]")
         table.add_row(s.model, s.capability, issues, fmt(s.mae), fmt(s.median_ae),
                       fmt(s.within_10, percent=True), versus,
+                      fmt(s.interval_coverage_50, percent=True),
+                      fmt(s.interval_coverage_80, percent=True),
                       fmt(s.coverage_50, percent=True), fmt(s.coverage_80, percent=True))
     return table
 
@@ -75,6 +78,11 @@ def backtest_command(
     output_dir: Annotated[str, typer.Option("--output-dir", "-o", help="Folder for summary.csv, "
                                             "predictions.csv and backtest.json.")
                           ] = "backtest-results",
+    fit_out: Annotated[str | None, typer.Option(
+        "--fit-out", help="Instead of a backtest: fit the learned forecaster and every model's "
+        "interval calibration on this data set and write learned.json and "
+        "calibration/intervals.json to this folder (the package ships src/allegiance/data).")
+    ] = None,
     allow_failures: Annotated[bool, typer.Option(
         "--allow-failures", help="Exit 0 even when a model failed on some issues (they are "
         "scored on the rest; the failures are listed in backtest.json).")] = False,
@@ -87,6 +95,19 @@ def backtest_command(
     from allegiance.service import compute_backtest
 
     params = parse_params(param)
+    if fit_out is not None:
+        from allegiance.validation.fit import write_fitted
+
+        with user_errors():
+            if capability.lower() == "all":
+                fail("--fit-out fits under one capability option (the package's: --capability "
+                     "gdp)")
+            try:
+                write_fitted(dataset, fit_out, capability=check_option(capability), seed=seed,
+                             runs=runs, echo=err_console.print)
+            except RuntimeError as exc:  # a candidate model failed on an issue
+                fail(str(exc))
+        return
     tune_option = None
     if tune_param:
         name, _, raw = tune_param.partition("=")

@@ -8,7 +8,7 @@ documentation with all of them.
 >>> from allegiance.validation.backtest import ModelSummary
 >>> table = summary_markdown([ModelSummary("mean", "equal", False, 1, 2, 2, 0, mae=1.5)])
 >>> table.splitlines()[2]
-'| mean | equal | 2 (0) | 1.5 | — | — | (baseline) | — | — |'
+'| mean | equal | 2 (0) | 1.5 | — | — | (baseline) | — | — | — | — |'
 """
 
 from __future__ import annotations
@@ -35,13 +35,15 @@ def fmt(value: float | None, digits: int = 1, percent: bool = False) -> str:
 def summary_markdown(summaries: Sequence[ModelSummary]) -> str:
     """The backtest summary as a Markdown table (``summary.md``, docs/validation.md)."""
     lines = ["| model | capability | issues (failed) | MAE | median AE | within 10 | "
-             "vs mean [95% CI] | cover 50% | cover 80% |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "vs mean [95% CI] | PI 50% cover | PI 80% cover | runs 50% cover | runs 80% cover |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in summaries:
         versus = ("(baseline)" if s.model == "mean" else "—" if not s.vs_mean_n else
                   f"{fmt(s.vs_mean, 2)} [{fmt(s.vs_mean_low, 2)}, {fmt(s.vs_mean_high, 2)}]")
         lines.append(f"| {s.model} | {s.capability} | {s.n_ok} ({s.n_failed}) | {fmt(s.mae)} | "
                      f"{fmt(s.median_ae)} | {fmt(s.within_10, percent=True)} | {versus} | "
+                     f"{fmt(s.interval_coverage_50, percent=True)} | "
+                     f"{fmt(s.interval_coverage_80, percent=True)} | "
                      f"{fmt(s.coverage_50, percent=True)} | {fmt(s.coverage_80, percent=True)} |")
     return "\n".join(lines) + "\n"
 
