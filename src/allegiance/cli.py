@@ -17,6 +17,7 @@ import typer
 from allegiance.cli_common import (
     OutputFormat,
     OutputOpt,
+    ScenarioArg,
     console,
     err_console,
     explain_table,
@@ -65,11 +66,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-ScenarioArg = Annotated[
-    str | None,
-    typer.Argument(help="Built-in scenario name, YAML file or peer file (default: syria-2014).",
-                   show_default=False),
-]
 InputFormatOpt = Annotated[
     str | None, typer.Option("--input-format", help=f"One of: {', '.join(FORMATS)}.")
 ]

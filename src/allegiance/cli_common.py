@@ -293,6 +293,13 @@ def check_output(output: str | None) -> str | None:
     return output
 
 
+#: the scenario argument of every command that takes one
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Built-in scenario name, YAML file or peer file (default: syria-2014).",
+                   show_default=False),
+]
+
 #: ``--output/-o``, checked before anything is computed (every command that writes uses it)
 OutputOpt = Annotated[str | None, typer.Option(
     "--output", "-o", help="Write to this file.", callback=check_output)]

@@ -15,6 +15,7 @@ import typer
 from allegiance.cli_common import (
     OutputFormat,
     OutputOpt,
+    ScenarioArg,
     console,
     csv_text,
     load,
@@ -40,11 +41,7 @@ __all__ = ["coalitions_command"]
 
 
 def coalitions_command(
-    scenario: Annotated[
-        str | None,
-        typer.Argument(help="Built-in scenario name, YAML file or peer file "
-                            "(default: syria-2014).", show_default=False),
-    ] = None,
+    scenario: ScenarioArg = None,
     model: Annotated[str, typer.Option(
         "--model", "-m", help="Model giving the forecast without the coalition.")] = "mean",
     as_of: Annotated[str | None, typer.Option(

@@ -17,6 +17,7 @@ import typer
 from allegiance.cli_common import (
     OutputFormat,
     OutputOpt,
+    ScenarioArg,
     console,
     csv_text,
     load,
@@ -38,11 +39,7 @@ __all__ = ["power_command"]
 
 
 def power_command(
-    scenario: Annotated[
-        str | None,
-        typer.Argument(help="Built-in scenario name, YAML file or peer file "
-                            "(default: syria-2014).", show_default=False),
-    ] = None,
+    scenario: ScenarioArg = None,
     quota: Annotated[str | None, typer.Option(
         "--quota", "-q",
         help=f"Quota: a rule ({', '.join(RULES)}), a share (60%, 2/3, 0.6, >50%) or an absolute "
