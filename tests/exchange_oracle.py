@@ -172,10 +172,13 @@ class OracleRound:
         e.i_side.moves.append(0.0)
         e.j_side.moves.append(0.0)
         self.set_moves(e, dp, dq)
-        if full_i:
-            e.i_side.y = e.i_side.target
-        if full_j:
-            e.j_side.y = e.j_side.target
+        # the side that moves all the way moves exactly its distance (not the distance recovered
+        # from the outcome shift, which rounding can put just past 100) and lands on the target
+        for side, full, dist in ((e.i_side, full_i, dist_i), (e.j_side, full_j, dist_j)):
+            if full:
+                side.move = -dist if side.position > side.target else dist
+                side.moves[-1] = side.move
+                side.y = side.target
         e.gain = e.gain_i
         e.valid = self.move_ok(e.i_side) and self.move_ok(e.j_side) and e.gain >= MIN_GAIN
         if not e.valid:
