@@ -92,8 +92,8 @@ class OracleRound:
         self.D = self.w.sum(axis=0)
         n, m = self.x.shape
         self.outcome = np.array(
-            [(self.w[:, k] * self.x[:, k]).sum() / self.D[k] if self.D[k] > 0 else 0.0
-             for k in range(m)]
+            [(self.w[:, k] * self.x[:, k]).sum() / self.D[k] if self.D[k] > 0
+             else self.x[:, k].mean() for k in range(m)]
         )
         self.tie_break, self.rng = tie_break, rng
         self.ties = 0
@@ -276,8 +276,10 @@ def oracle_trajectory(x, salience, capability, present, rounds, salience_weight=
                 nxt[side.actor, side.supply] = share * side.y + (1 - share) * x[side.actor,
                                                                                side.supply]
         w = capability * salience * present
+        # where nobody weighs in on an issue, the plain mean of the votes (the model's rule)
         outcome = np.array([(w[:, k] * voting[:, k]).sum() / w[:, k].sum()
-                            if w[:, k].sum() > 0 else 0.0 for k in range(x.shape[1])])
+                            if w[:, k].sum() > 0 else voting[:, k].mean()
+                            for k in range(x.shape[1])])
         records.append({"realized": realized, "voting_outcome": outcome, "next": nxt,
                         "ties": game.ties})
         x = nxt

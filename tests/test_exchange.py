@@ -183,6 +183,8 @@ def test_explain_lists_last_round_exchanges():
 @example(seed=990, n_actors=7, n_issues=2)
 @example(seed=161, n_actors=7, n_issues=3)
 @example(seed=210, n_actors=4, n_issues=4)
+# an issue on which no actor is present: the plain mean of the votes, on both sides
+@example(seed=16, n_actors=3, n_issues=3)
 def test_vectorised_model_matches_loop_oracle(seed, n_actors, n_issues):
     arrays = scenario(n_actors, n_issues, seed, absent=0.1)
     model = ExchangeModel(rounds=3, tie_break="first")
