@@ -5,8 +5,8 @@ Runs the reference implementation of the exchange model as published, the regist
 separate virtual environment outside the Allegiance checkout -- this script neither installs nor
 builds it:
 
-    python3.13 -m venv /work/peers/decide-venv
-    /work/peers/decide-venv/bin/pip install decide-exchange-model==2025.3.1
+    python3.13 -m venv $HOME/decide-venv
+    $HOME/decide-venv/bin/pip install decide-exchange-model==2025.3.1
 
 Each repetition is what decide's command line (``decide-cli --model equal --iterations 10``, its
 defaults in 2025.3.1: ``--p`` unset, ``--start 0.0 --step 0.00 --stop 0.00``, i.e. randomised
@@ -18,7 +18,7 @@ change is that Python's ``random`` is seeded with the repetition's seed before t
 
 Usage (from tests/data; one file per call, so that calls can run side by side):
 
-    /work/peers/decide-venv/bin/python exchange_make_decide2025.py \\
+    $HOME/decide-venv/bin/python exchange_make_decide2025.py \\
         ../../../shared/reference/decide/sample_data.txt part.json FIRST_SEED REPETITIONS \\
         [--deterministic]
 
