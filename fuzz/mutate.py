@@ -117,7 +117,8 @@ def scale_numbers(data: bytes, rng: np.random.Generator) -> bytes:
         except (ValueError, OverflowError):
             return match.group()
 
-    return re.sub(rb"(?<![\w.])\d+\.?\d*(?![\w.])", scaled, data)
+    # atomic, so a long run of digits followed by a letter is scanned once, not backtracked
+    return re.sub(rb"(?<![\w.])(?>\d+(?:\.\d*)?)(?![\w.])", scaled, data)
 
 
 def hostile_yaml(data: bytes, rng: np.random.Generator) -> bytes:
