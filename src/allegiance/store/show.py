@@ -183,8 +183,8 @@ def _render_coalitions(document, record, version) -> None:
 
 def _render_backtest(document, record, version) -> None:
     from allegiance.cli_common import console
-    from allegiance.validation.backtest import ModelSummary
     from allegiance.validation.cli import summary_table
+    from allegiance.validation.scores import ModelSummary
 
     settings = document["settings"]
     summaries = [from_dict(ModelSummary, row) for row in document["summaries"]]
