@@ -19,15 +19,13 @@ from allegiance.coalitions.formation import (
     minimal_winning_coalitions,
 )
 from allegiance.coalitions.power import (
-    RULES,
     PowerIndices,
-    QuotaRule,
     WeightedGame,
     banzhaf,
-    parse_quota,
     power_indices,
     shapley_shubik,
 )
+from allegiance.coalitions.quota import RULES, QuotaRule, parse_quota
 
 __all__ = [
     "EnumerationLimitError",

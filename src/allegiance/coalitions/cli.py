@@ -25,7 +25,7 @@ from allegiance.cli_common import (
     write_output,
 )
 from allegiance.coalitions.formation import DEFAULT_CAP
-from allegiance.coalitions.power import RULES
+from allegiance.coalitions.quota import RULES
 from allegiance.coalitions.render import render_report, report_rows
 from allegiance.coalitions.report import WEIGHTINGS
 from allegiance.store.recording import (

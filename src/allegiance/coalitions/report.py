@@ -60,7 +60,8 @@ from allegiance.coalitions.formation import (
     minimal_range_winning,
     minimal_winning_coalitions,
 )
-from allegiance.coalitions.power import QuotaRule, WeightedGame, parse_quota, reaches_quota
+from allegiance.coalitions.power import WeightedGame
+from allegiance.coalitions.quota import QuotaRule, parse_quota, reaches_quota
 from allegiance.models.base import Model, ParameterError
 from allegiance.models.registry import make_model
 from allegiance.scenario.arrays import ScenarioArrays

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from allegiance.coalitions.power import PowerIndices, QuotaRule, WeightedGame, parse_quota
+from allegiance.coalitions.power import PowerIndices, WeightedGame
+from allegiance.coalitions.quota import QuotaRule, parse_quota
 from allegiance.models.base import ParameterError
 from allegiance.scenario.model import Scenario
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from allegiance.coalitions.power import parse_quota
+from allegiance.coalitions.quota import parse_quota
 from allegiance.coalitions.report import WEIGHTINGS, CoalitionAssessment, assess_coalition
 from allegiance.levers.conditions import Evaluator
 from allegiance.levers.exact import winning_plans

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allegiance.coalitions.power import QuotaRule
+from allegiance.coalitions.quota import QuotaRule
 from allegiance.coalitions.report import (
     acting_as_one,
     agreed_position,

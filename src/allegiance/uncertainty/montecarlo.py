@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from allegiance.coalitions.power import parse_quota as parse_rule
+from allegiance.coalitions.quota import parse_quota as parse_rule
 from allegiance.models.base import Model, ParameterError, as_generator
 from allegiance.models.registry import make_model
 from allegiance.scenario.arrays import ScenarioArrays
