@@ -24,10 +24,10 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
+from allegiance.coalitions.assessment import WEIGHTINGS
 from allegiance.coalitions.formation import DEFAULT_CAP
 from allegiance.coalitions.quota import RULES
 from allegiance.coalitions.render import render_report, report_rows
-from allegiance.coalitions.report import WEIGHTINGS
 from allegiance.store.recording import (
     DbOpt,
     LabelOpt,

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from allegiance.coalitions.assessment import WEIGHTINGS, CoalitionAssessment, assess_coalition
 from allegiance.coalitions.quota import parse_quota
-from allegiance.coalitions.report import WEIGHTINGS, CoalitionAssessment, assess_coalition
 from allegiance.levers.conditions import Evaluator
 from allegiance.levers.exact import winning_plans
 from allegiance.levers.search import Candidate, search

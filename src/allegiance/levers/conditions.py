@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allegiance.coalitions.quota import QuotaRule
-from allegiance.coalitions.report import (
+from allegiance.coalitions.utility import (
     acting_as_one,
     agreed_position,
     game_weights,
