@@ -7,7 +7,7 @@ each state of the scenario (each date of its history, or one date with ``as_of``
 - **capability share** on each issue: the members' capability over the capability of every actor
   present on the issue; the *combined* share is the mean over issues;
 - **winning**: whether the members' capability meets the quota rule
-  (:func:`~allegiance.coalitions.power.parse_quota`, default: more than half) on each issue;
+  (:func:`~allegiance.coalitions.quota.parse_quota`, default: more than half) on each issue;
   the coalition is winning when it wins on every issue;
 - **spread**: on each issue, the distance between the members' extreme positions;
 - **agreed position**: on each issue, the members' capability × salience weighted mean position —
@@ -254,7 +254,7 @@ def coalition_report(
         One date; default: every date of the scenario's history ("before vs after"), or the
         scenario as given when it has no dated history.
     quota:
-        The quota rule (see :func:`~allegiance.coalitions.power.parse_quota`); default simple.
+        The quota rule (see :func:`~allegiance.coalitions.quota.parse_quota`); default simple.
     weighting:
         Game weights: ``"capability"`` (default) or ``"capability*salience"``.
     seed:

@@ -36,7 +36,7 @@ __all__ = ["IssueGame", "ScenarioPower", "read_quota", "scenario_power"]
 
 def read_quota(spec: str | float | None) -> QuotaRule:
     """A quota rule from the command line: a rule name or share (see
-    :func:`~allegiance.coalitions.power.parse_quota`), or an absolute weight greater than 1.
+    :func:`~allegiance.coalitions.quota.parse_quota`), or an absolute weight greater than 1.
 
     >>> read_quota("60%").describe(), read_quota("2/3").strict
     ('60%: >= 60% of total weight', False)

@@ -49,7 +49,7 @@ def wins_on_issues(weights: np.ndarray, mask: np.ndarray, rule: QuotaRule) -> np
     """Whether coalition ``mask`` ``(n_actors,)`` wins on each issue: weights
     ``(*batch, n_actors, n_issues)`` -> ``(*batch, n_issues)``; an issue nobody weighs is lost.
 
-    The quota test is :func:`~allegiance.coalitions.power.reaches_quota` (the one of
+    The quota test is :func:`~allegiance.coalitions.quota.reaches_quota` (the one of
     :meth:`~allegiance.coalitions.power.WeightedGame.winning`).
     """
     weights = np.asarray(weights, dtype=float)

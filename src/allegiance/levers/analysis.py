@@ -10,8 +10,8 @@ those, each as actor · issue · field · from → to with its source grade and 
 solution exists inside the plausible ranges (proven by a mixed-integer programme when winning
 itself is out of reach); second-best alternatives; the cheapest solution regardless of count; and
 the verdicts after the change, re-computed by the coalition layer's
-:func:`~allegiance.coalitions.report.assess_coalition` on the changed scenario. When nothing inside
-the ranges works, it also searches beyond them (up to what each quantity allows; cost above 1).
+:func:`~allegiance.coalitions.assessment.assess_coalition` on the changed scenario. When nothing
+inside the ranges works, it also searches beyond them (up to what each quantity allows; cost above 1).
 The method is described in ``docs/levers.md``.
 
 Example
