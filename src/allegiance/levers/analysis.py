@@ -11,8 +11,8 @@ solution exists inside the plausible ranges (proven by a mixed-integer programme
 itself is out of reach); second-best alternatives; the cheapest solution regardless of count; and
 the verdicts after the change, re-computed by the coalition layer's
 :func:`~allegiance.coalitions.assessment.assess_coalition` on the changed scenario. When nothing
-inside the ranges works, it also searches beyond them (up to what each quantity allows; cost above 1).
-The method is described in ``docs/levers.md``.
+inside the ranges works, it also searches beyond them (up to what each quantity allows; cost
+above 1). The method is described in ``docs/levers.md``.
 
 Example
 -------
