@@ -93,7 +93,7 @@ class _MonteCarloView:
 
 
 def _render_montecarlo(document, record, version) -> None:
-    from allegiance.uncertainty.cli import render_montecarlo
+    from allegiance.uncertainty.render import render_montecarlo
 
     render_montecarlo(_MonteCarloView(document))
 
@@ -120,14 +120,14 @@ class _SensitivityView:
 
 
 def _render_sensitivity(document, record, version) -> None:
-    from allegiance.uncertainty.cli import render_sensitivity
+    from allegiance.uncertainty.render import render_sensitivity
 
     render_sensitivity(_SensitivityView(document, version.scenario()),
                        int(record.options.get("top", 8)))
 
 
 def _render_timeline(document, record, version) -> None:
-    from allegiance.uncertainty.cli import render_timeline
+    from allegiance.uncertainty.render import render_timeline
 
     scenario = version.scenario()
     issues = scenario.issue_ids
