@@ -58,11 +58,10 @@ from allegiance.coalitions.assessment import (
     assess_coalition,
     shapley_by_issue,
 )
+from allegiance.coalitions.blocs import blocs, blocs_across_issues
 from allegiance.coalitions.formation import (
     DEFAULT_CAP,
     EnumerationLimitError,
-    blocs,
-    blocs_across_issues,
     count_minimal_winning,
     minimal_connected_winning,
     minimal_range_winning,
@@ -268,7 +267,7 @@ def coalition_report(
         bounds the enumeration of minimal winning coalitions.
     bloc_tolerance:
         Blocs in the forecast: actors whose final positions lie within this share of each issue's
-        scale width (see :func:`~allegiance.coalitions.formation.blocs`).
+        scale width (see :func:`~allegiance.coalitions.blocs.blocs`).
     """
     if isinstance(scenario, str):
         from allegiance.io import load_scenario
