@@ -36,7 +36,7 @@ def _scenario(version, document: dict[str, Any]):
 
 
 def _render_forecast(document, record, version) -> None:
-    from allegiance.cli import render_forecast
+    from allegiance.cli_render import render_forecast
     from allegiance.forecast import Forecast
     from allegiance.models.base import ModelResult
     from allegiance.models.registry import make_model
