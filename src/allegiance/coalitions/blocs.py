@@ -34,16 +34,23 @@ class Bloc:
         return data
 
 
-def _final_positions(result) -> np.ndarray:
-    """Final positions ``(n_actors, n_issues)`` of a ModelResult, Forecast or array."""
+def _final_positions(result, arrays, hint: str = "") -> np.ndarray:
+    """Final positions ``(n_actors, n_issues)`` of a ModelResult, Forecast or array, checked
+    against the shape of ``arrays`` (``hint`` ends the message when they do not match)."""
     if hasattr(result, "positions"):
         positions = result.positions
         positions = positions() if callable(positions) else positions
         positions = np.asarray(positions, dtype=float)
         if positions.ndim >= 3:
             positions = positions[..., -1, :, :]
-        return positions
-    return np.asarray(result, dtype=float)
+    else:
+        positions = np.asarray(result, dtype=float)
+    if positions.shape != (arrays.n_actors, arrays.n_issues):
+        raise ParameterError(
+            f"final positions must be (n_actors, n_issues) = {(arrays.n_actors, arrays.n_issues)};"
+            f" got {positions.shape}{hint}"
+        )
+    return positions
 
 
 def _check_tolerance(tolerance: float) -> float:
@@ -79,12 +86,7 @@ def blocs(
     actors) are omitted. Largest blocs first.
     """
     tolerance = _check_tolerance(tolerance)
-    positions = _final_positions(result)
-    if positions.shape != (arrays.n_actors, arrays.n_issues):
-        raise ParameterError(
-            f"final positions must be (n_actors, n_issues) = {(arrays.n_actors, arrays.n_issues)};"
-            f" got {positions.shape} (select one batch item first)"
-        )
+    positions = _final_positions(result, arrays, " (select one batch item first)")
     width = arrays.scale_high - arrays.scale_low
     out: dict[str, list[Bloc]] = {}
     for k, issue_id in enumerate(arrays.issue_ids):
@@ -113,12 +115,7 @@ def blocs_across_issues(
     connected components of that graph. Largest first.
     """
     tolerance = _check_tolerance(tolerance)
-    positions = _final_positions(result)
-    if positions.shape != (arrays.n_actors, arrays.n_issues):
-        raise ParameterError(
-            f"final positions must be (n_actors, n_issues) = {(arrays.n_actors, arrays.n_issues)};"
-            f" got {positions.shape}"
-        )
+    positions = _final_positions(result, arrays)
     width = np.where(arrays.scale_high > arrays.scale_low, arrays.scale_high - arrays.scale_low,
                      1.0)
     scaled = positions / width
