@@ -17,6 +17,7 @@ import typer
 from allegiance.cli_common import (
     OutputFormat,
     OutputOpt,
+    ParamOpt,
     ScenarioArg,
     console,
     err_console,
@@ -103,8 +104,7 @@ def forecast_command(
         "the model variant when no scenario variant has that name.")] = None,
     rounds: Annotated[int | None, typer.Option("--rounds", help="Rounds/turns (iterative models).")
                       ] = None,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="Model parameter NAME=VALUE (repeatable).")] = None,
+    param: ParamOpt = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for every random choice.")
                     ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Explain the last round.")] = False,

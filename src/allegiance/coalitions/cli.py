@@ -15,6 +15,7 @@ import typer
 from allegiance.cli_common import (
     OutputFormat,
     OutputOpt,
+    ParamOpt,
     ScenarioArg,
     console,
     csv_text,
@@ -72,8 +73,7 @@ def coalitions_command(
     bloc_tolerance: Annotated[float, typer.Option(
         "--bloc-tolerance",
         help="Blocs: final positions within this share of the scale width.")] = 0.05,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="Model parameter NAME=VALUE (repeatable).")] = None,
+    param: ParamOpt = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for stochastic models.")
                     ] = None,
     output_format: Annotated[OutputFormat, typer.Option(

@@ -29,6 +29,9 @@ from rich.progress import (
 from allegiance.cli_common import (
     OutputFormat,
     OutputOpt,
+    ParamOpt,
+    ProgressOpt,
+    ScenarioArg,
     csv_text,
     err_console,
     fail,
@@ -51,18 +54,11 @@ from allegiance.uncertainty.render import render_montecarlo, render_sensitivity,
 from allegiance.uncertainty.tidy import montecarlo_rows, sensitivity_rows, timeline_rows
 from allegiance.uncertainty.timeline import parse_date
 
-ScenarioArg = Annotated[
-    str | None,
-    typer.Argument(help="Built-in scenario name, YAML file or peer file (default: syria-2014).",
-                   show_default=False),
-]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model name (see `models`).")]
 RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo draws (the ceiling with "
                                       "--until-se).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed (default: the scenario's, else "
                                              "drawn once and printed).")]
-ParamOpt = Annotated[list[str] | None, typer.Option(
-    "--param", "-p", help="Model parameter NAME=VALUE (repeatable).")]
 WidthOpt = Annotated[list[str] | None, typer.Option(
     "--grade-width", help="Override the grade-to-width table: A..F, 1..6, unsourced or "
     "capability_factor = half-width fraction (repeatable), e.g. --grade-width unsourced=0.4.")]
@@ -138,8 +134,7 @@ def montecarlo_command(
     output_format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
     input_format: InputFormatOpt = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress",
-                                           help="Show a progress bar.")] = True,
+    progress: ProgressOpt = True,
     save: SaveOpt = False,
     db: DbOpt = None,
     label: LabelOpt = None,
@@ -180,8 +175,7 @@ def sensitivity_command(
     output_format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
     input_format: InputFormatOpt = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress",
-                                           help="Show a progress bar.")] = True,
+    progress: ProgressOpt = True,
     save: SaveOpt = False,
     db: DbOpt = None,
     label: LabelOpt = None,
