@@ -1,5 +1,6 @@
-"""The semantic checks of a scenario: unknown ids, values outside scales, ranges out of order,
-undated or unsourced estimates... every problem at once, each located by its path.
+"""The semantic checks of a scenario: duplicate and unknown ids, values outside scales, ranges
+and histories out of order, unknown lever items, and (as warnings) unsourced estimates; every
+problem at once, each located by its path.
 """
 
 from __future__ import annotations
