@@ -17,7 +17,7 @@ LAYERS = {
     # JSON documents and imports nothing else)
     "service": 4, "summary": 4,
     "plots": 5, "report": 5, "store": 5, "web": 5, "cli": 5,
-    "cli_common": 5, "docs": 5, "__init__": 5,
+    "cli_common": 5, "cli_render": 5, "docs": 5, "__init__": 5,
 }
 #: (importing module, imported module) pairs allowed to look up, and why
 ALLOWED = {
@@ -62,3 +62,96 @@ def test_no_module_imports_from_a_layer_above_its_own():
             if LAYERS[target] > own and (str(relative), module) not in ALLOWED:
                 upward.append(f"{relative} imports {module}")
     assert not upward, "\n".join(upward)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """The ids of the nodes under ``if TYPE_CHECKING:``: imports for annotations, never run."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                skipped.update(id(n) for n in ast.walk(child))
+    return skipped
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the modules it imports, at module level or inside a function (not the imports
+    made for annotations only). ``from allegiance.a import b`` names the module ``allegiance.a.b``
+    when there is one, else the package ``allegiance.a``."""
+    modules = {_module_name(path): path for path in SRC.rglob("*.py")}
+
+    def resolve(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skipped = _type_checking_nodes(tree)
+        targets: set[str | None] = set()
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and (
+                    node.module == "allegiance" or node.module.startswith("allegiance.")):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    targets.add(full if full in modules else resolve(node.module))
+            elif isinstance(node, ast.Import):
+                targets.update(resolve(alias.name) for alias in node.names
+                               if alias.name.startswith("allegiance."))
+        graph[name] = {t for t in targets if t and t != name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_import_cycles_are_found():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert import_cycles(graph) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycles_between_modules():
+    graph = import_graph()
+    found = []
+    for group in import_cycles(graph):
+        edges = [f"{a} -> {b}" for a in group for b in sorted(graph[a]) if b in group]
+        found.append("cycle: " + ", ".join(group) + "\n    " + "\n    ".join(edges))
+    assert not found, "\n".join(found)

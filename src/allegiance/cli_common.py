@@ -300,6 +300,13 @@ ScenarioArg = Annotated[
                    show_default=False),
 ]
 
+#: ``--param/-p NAME=VALUE`` of every command that runs a model (read by :func:`parse_params`)
+ParamOpt = Annotated[list[str] | None, typer.Option(
+    "--param", "-p", help="Model parameter NAME=VALUE (repeatable).")]
+
+#: ``--progress/--no-progress`` of the commands that show a progress bar on standard error
+ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
+
 #: ``--output/-o``, checked before anything is computed (every command that writes uses it)
 OutputOpt = Annotated[str | None, typer.Option(
     "--output", "-o", help="Write to this file.", callback=check_output)]

@@ -15,6 +15,7 @@ import typer
 from allegiance.cli_common import (
     OutputFormat,
     OutputOpt,
+    ParamOpt,
     ScenarioArg,
     console,
     csv_text,
@@ -24,10 +25,10 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
+from allegiance.coalitions.assessment import WEIGHTINGS
 from allegiance.coalitions.formation import DEFAULT_CAP
-from allegiance.coalitions.power import RULES
+from allegiance.coalitions.quota import RULES
 from allegiance.coalitions.render import render_report, report_rows
-from allegiance.coalitions.report import WEIGHTINGS
 from allegiance.store.recording import (
     DbOpt,
     LabelOpt,
@@ -72,8 +73,7 @@ def coalitions_command(
     bloc_tolerance: Annotated[float, typer.Option(
         "--bloc-tolerance",
         help="Blocs: final positions within this share of the scale width.")] = 0.05,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="Model parameter NAME=VALUE (repeatable).")] = None,
+    param: ParamOpt = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for stochastic models.")
                     ] = None,
     output_format: Annotated[OutputFormat, typer.Option(

@@ -25,7 +25,7 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
-from allegiance.coalitions.power import RULES
+from allegiance.coalitions.quota import RULES
 from allegiance.store.recording import (
     DbOpt,
     LabelOpt,

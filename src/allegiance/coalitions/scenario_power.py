@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from allegiance.coalitions.power import PowerIndices, QuotaRule, WeightedGame, parse_quota
+from allegiance.coalitions.power import PowerIndices, WeightedGame
+from allegiance.coalitions.quota import QuotaRule, parse_quota
 from allegiance.models.base import ParameterError
 from allegiance.scenario.model import Scenario
 
@@ -35,7 +36,7 @@ __all__ = ["IssueGame", "ScenarioPower", "read_quota", "scenario_power"]
 
 def read_quota(spec: str | float | None) -> QuotaRule:
     """A quota rule from the command line: a rule name or share (see
-    :func:`~allegiance.coalitions.power.parse_quota`), or an absolute weight greater than 1.
+    :func:`~allegiance.coalitions.quota.parse_quota`), or an absolute weight greater than 1.
 
     >>> read_quota("60%").describe(), read_quota("2/3").strict
     ('60%: >= 60% of total weight', False)

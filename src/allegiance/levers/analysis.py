@@ -10,9 +10,9 @@ those, each as actor · issue · field · from → to with its source grade and 
 solution exists inside the plausible ranges (proven by a mixed-integer programme when winning
 itself is out of reach); second-best alternatives; the cheapest solution regardless of count; and
 the verdicts after the change, re-computed by the coalition layer's
-:func:`~allegiance.coalitions.report.assess_coalition` on the changed scenario. When nothing inside
-the ranges works, it also searches beyond them (up to what each quantity allows; cost above 1).
-The method is described in ``docs/levers.md``.
+:func:`~allegiance.coalitions.assessment.assess_coalition` on the changed scenario. When nothing
+inside the ranges works, it also searches beyond them (up to what each quantity allows; cost
+above 1). The method is described in ``docs/levers.md``.
 
 Example
 -------
@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from allegiance.coalitions.power import parse_quota
-from allegiance.coalitions.report import WEIGHTINGS, CoalitionAssessment, assess_coalition
+from allegiance.coalitions.assessment import WEIGHTINGS, CoalitionAssessment, assess_coalition
+from allegiance.coalitions.quota import parse_quota
 from allegiance.levers.conditions import Evaluator
 from allegiance.levers.exact import winning_plans
 from allegiance.levers.search import Candidate, search

@@ -9,6 +9,8 @@ import typer
 
 from allegiance.cli_common import (
     OutputFormat,
+    ParamOpt,
+    ScenarioArg,
     console,
     load,
     parse_params,
@@ -20,9 +22,7 @@ __all__ = ["levers_command"]
 
 
 def levers_command(
-    scenario: Annotated[str | None, typer.Argument(
-        help="Built-in scenario name, YAML file or peer file (default: syria-2014).",
-        show_default=False)] = None,
+    scenario: ScenarioArg = None,
     coalition: Annotated[str, typer.Option(
         "--coalition", "-c", help="A coalition named in the scenario, or members a,b,c.")
     ] = "local",
@@ -47,8 +47,7 @@ def levers_command(
         "0-100 scale).")] = 0.10,
     quota: Annotated[str | None, typer.Option("--quota", "-q", help="Quota rule (see "
                                                "coalitions).")] = None,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="Model parameter NAME=VALUE (repeatable).")] = None,
+    param: ParamOpt = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the search.")] = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")

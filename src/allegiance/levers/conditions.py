@@ -5,9 +5,10 @@ A candidate is a vector of parameter values (one per estimate, see :mod:`allegia
 a batch of candidates ``(N, P)`` becomes batched arrays ``(N, n_actors, n_issues)`` through the
 Monte Carlo sampler's mapping, and the model runs once on the whole batch (twice: without and
 with the coalition). The conditions are the coalition layer's, computed by its own functions
-(:func:`~allegiance.coalitions.report.wins_on_issues`,
-:func:`~allegiance.coalitions.report.agreed_position`,
-:func:`~allegiance.coalitions.report.acting_as_one`, :func:`~allegiance.coalitions.report.utility`):
+(:func:`~allegiance.coalitions.utility.wins_on_issues`,
+:func:`~allegiance.coalitions.utility.agreed_position`,
+:func:`~allegiance.coalitions.utility.acting_as_one`,
+:func:`~allegiance.coalitions.utility.utility`):
 
 - **(a) winning**: the members' weight meets the quota rule on every issue anyone weighs;
 - **(b) stable**: every member gains by joining, ``U_i(agreed) - U_i(forecast) >= 0`` (the same
@@ -27,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allegiance.coalitions.power import QuotaRule
-from allegiance.coalitions.report import (
+from allegiance.coalitions.quota import QuotaRule
+from allegiance.coalitions.utility import (
     acting_as_one,
     agreed_position,
     game_weights,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from allegiance.coalitions.power import QuotaRule
+from allegiance.coalitions.quota import QuotaRule
 from allegiance.levers.space import LeverSpace
 
 #: Margin asked of a strict quota on top of the coalition layer's 1e-9 tolerance, as a share of

@@ -31,7 +31,7 @@ from __future__ import annotations
 from difflib import get_close_matches
 from typing import TYPE_CHECKING
 
-from allegiance.scenario.model import Problem
+from allegiance.scenario.problems import Problem
 
 if TYPE_CHECKING:
     from allegiance.scenario.model import Scenario

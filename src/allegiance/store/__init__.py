@@ -33,7 +33,7 @@ coalitions, top, ...) go in ``options`` - exactly the keyword arguments of
 :func:`allegiance.service.run_analysis`, which computes the document to pass to ``finish_run``
 (the CLI's ``--format json`` output). A backtest's data set is stored with
 ``save_dataset(text, name=...)`` and its hash given as ``scenario_hash``. ``resolve_url`` lives
-in ``allegiance.store.database`` (light; ``allegiance.store.engine`` imports SQLAlchemy). A
+in ``allegiance.store.location`` (light; ``allegiance.store.engine`` imports SQLAlchemy). A
 worker process should open its own store (connections are per process and per thread).
 """
 

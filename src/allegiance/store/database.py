@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from allegiance.store.location import reason, resolve_url
 from allegiance.store.schema import (
     BUSY_TIMEOUT_MS,
     ENV_VAR,
@@ -33,23 +34,6 @@ from allegiance.store.schema import (
     OUR_TABLES,
     StoreError,
 )
-
-
-def default_url() -> str:
-    """``sqlite:///<user data folder>/allegiance.db``."""
-    from platformdirs import user_data_dir
-
-    return f"sqlite:///{Path(user_data_dir('allegiance', appauthor=False)) / 'allegiance.db'}"
-
-
-def resolve_url(url: str | None = None) -> str:
-    """The database URL to use: ``url``, else the environment variable, else the default. A
-    plain path is an SQLite file."""
-    url = url or os.environ.get(ENV_VAR) or default_url()
-    if "://" not in url:
-        url = f"sqlite:///{Path(url).expanduser().resolve()}"
-    return url
-
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -188,14 +172,6 @@ class Transaction:
     def count(self, text: str, params: dict[str, Any] | None = None) -> int:
         """The number of rows a statement changed."""
         return self.execute(text, params).rowcount
-
-
-def reason(exc: BaseException) -> str:
-    """What went wrong, in a line (a corrupt SQLite file named as such)."""
-    message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    if "file is not a database" in message or "malformed" in message:
-        return f"the file is corrupt or not an SQLite database ({message})"
-    return message
 
 
 def json_value(value: Any) -> Any:

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from allegiance.store.database import reason, resolve_url
+from allegiance.store.location import reason, resolve_url
 from allegiance.store.schema import BUSY_TIMEOUT_MS, StoreError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -29,7 +29,7 @@ def describe(engine: Engine) -> str:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """A SQLAlchemy engine for ``url`` (see :func:`~allegiance.store.database.resolve_url`)."""
+    """A SQLAlchemy engine for ``url`` (see :func:`~allegiance.store.location.resolve_url`)."""
     url = resolve_url(url)
     try:
         parsed = make_url(url)

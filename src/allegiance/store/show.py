@@ -36,7 +36,7 @@ def _scenario(version, document: dict[str, Any]):
 
 
 def _render_forecast(document, record, version) -> None:
-    from allegiance.cli import render_forecast
+    from allegiance.cli_render import render_forecast
     from allegiance.forecast import Forecast
     from allegiance.models.base import ModelResult
     from allegiance.models.registry import make_model
@@ -93,7 +93,7 @@ class _MonteCarloView:
 
 
 def _render_montecarlo(document, record, version) -> None:
-    from allegiance.uncertainty.cli import render_montecarlo
+    from allegiance.uncertainty.render import render_montecarlo
 
     render_montecarlo(_MonteCarloView(document))
 
@@ -120,14 +120,14 @@ class _SensitivityView:
 
 
 def _render_sensitivity(document, record, version) -> None:
-    from allegiance.uncertainty.cli import render_sensitivity
+    from allegiance.uncertainty.render import render_sensitivity
 
     render_sensitivity(_SensitivityView(document, version.scenario()),
                        int(record.options.get("top", 8)))
 
 
 def _render_timeline(document, record, version) -> None:
-    from allegiance.uncertainty.cli import render_timeline
+    from allegiance.uncertainty.render import render_timeline
 
     scenario = version.scenario()
     issues = scenario.issue_ids
@@ -183,8 +183,8 @@ def _render_coalitions(document, record, version) -> None:
 
 def _render_backtest(document, record, version) -> None:
     from allegiance.cli_common import console
-    from allegiance.validation.backtest import ModelSummary
     from allegiance.validation.cli import summary_table
+    from allegiance.validation.scores import ModelSummary
 
     settings = document["settings"]
     summaries = [from_dict(ModelSummary, row) for row in document["summaries"]]

@@ -25,11 +25,7 @@ from allegiance.uncertainty.executors import (
     ProcessExecutor,
     make_executor,
 )
-from allegiance.uncertainty.montecarlo import (
-    MonteCarloResult,
-    coalition_verdicts,
-    run_montecarlo,
-)
+from allegiance.uncertainty.montecarlo import MonteCarloResult, run_montecarlo
 from allegiance.uncertainty.sampling import DEFAULT_GRADE_WIDTHS, GradeWidths, Sampler
 from allegiance.uncertainty.sensitivity import (
     SensitivityResult,
@@ -38,6 +34,7 @@ from allegiance.uncertainty.sensitivity import (
     tornado,
 )
 from allegiance.uncertainty.timeline import TimelineResult, run_timeline
+from allegiance.uncertainty.verdicts import coalition_verdicts
 
 __all__ = [
     "DEFAULT_GRADE_WIDTHS",

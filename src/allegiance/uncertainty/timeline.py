@@ -2,7 +2,7 @@
 
 For every date (each date found in a history, plus any asked for) the scenario is taken
 ``as_of`` that date and the model forecasts it; each named coalition gets its verdicts
-(:func:`~allegiance.uncertainty.montecarlo.coalition_verdicts`: capability share, winning or not,
+(:func:`~allegiance.uncertainty.verdicts.coalition_verdicts`: capability share, winning or not,
 which members gain by joining), and with ``runs > 0`` also its Monte Carlo probability of winning.
 
 Between two consecutive dates, every estimate whose value changed is a candidate *driver* of the
@@ -42,16 +42,13 @@ import numpy as np
 from allegiance.models.base import Model
 from allegiance.scenario.model import Scenario
 from allegiance.uncertainty.montecarlo import (
-    DEFAULT_QUOTA,
-    Quota,
-    coalition_verdicts,
     named_coalitions,
-    parse_quota,
     resolve_model,
     resolve_seed,
     run_montecarlo,
 )
 from allegiance.uncertainty.sampling import Sampler
+from allegiance.uncertainty.verdicts import DEFAULT_QUOTA, Quota, coalition_verdicts, parse_quota
 from allegiance.version import __version__
 
 

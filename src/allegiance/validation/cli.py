@@ -29,8 +29,9 @@ from allegiance.cli_common import (
     user_errors,
 )
 from allegiance.store.recording import DbOpt, LabelOpt, SaveOpt, print_run_id, recording
-from allegiance.validation.backtest import ModelSummary, model_availability
+from allegiance.validation.backtest import model_availability
 from allegiance.validation.capability import OPTIONS, check_option
+from allegiance.validation.scores import ModelSummary
 from allegiance.validation.tables import fmt, summary_markdown
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from allegiance.models.intervals import LEVELS, SPREAD_FLOOR, conformal_interval, position_spread
-from allegiance.validation.backtest import coverage
+from allegiance.validation.scores import coverage
 
 METHOD = ("normalised split-conformal: |outcome - forecast| / (width x (spread + floor)), "
           "spread = capability x salience weighted standard deviation of positions / width")

@@ -34,7 +34,8 @@ import numpy as np
 from allegiance.models.learned import anchor_forecast, issue_group
 from allegiance.scenario.model import Scenario
 from allegiance.validation import stacking
-from allegiance.validation.backtest import IssuePrediction, _blank, predict, scored
+from allegiance.validation.predicting import blank_prediction, predict, scored
+from allegiance.validation.scores import IssuePrediction, error_metrics, paired_bootstrap
 
 #: the learned forecaster's candidates (what ``learned.json`` lists)
 CANDIDATES: list[dict[str, Any]] = [
@@ -111,7 +112,7 @@ def learned_predictions(
                                                n_folds=n_folds)
     rows = []
     for i, scenario in enumerate(issues):
-        row = _blank("learned", capability, scenario)
+        row = blank_prediction("learned", capability, scenario)
         low, high = scenario.issues[0].scale
         row.forecast = float(np.clip(forecast[i], low, high))
         row.abs_error = abs(row.forecast - row.outcome)
@@ -139,8 +140,6 @@ def openings(issues: Sequence[Scenario], X: np.ndarray, *, n_boot: int = 2000, s
     them (the learned forecaster). ``vs_mean`` is the paired cluster-bootstrap difference with
     the compromise model.
     """
-    from allegiance.validation.backtest import paired_bootstrap
-
     issues = scored(issues)
     outcome, groups, clusters = _context(issues)
     names = [c["name"] for c in CANDIDATES]
@@ -223,7 +222,6 @@ def write_fitted(dataset: str, out_dir: str | Path, *, capability: str = "gdp", 
     from allegiance.io.deu import read_dataset
     from allegiance.io.yaml_format import write_atomic
     from allegiance.models.registry import MODELS
-    from allegiance.validation.backtest import error_metrics
     from allegiance.validation.conformal import METHOD, calibrate, issue_info
 
     issues = scored(read_dataset(dataset, capability=capability))

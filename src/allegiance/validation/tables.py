@@ -5,7 +5,7 @@ Rendering only: each function takes results computed by :mod:`allegiance.validat
 ``summary.md`` with :func:`summary_markdown`; :mod:`allegiance.docs` writes the tables of the
 documentation with all of them.
 
->>> from allegiance.validation.backtest import ModelSummary
+>>> from allegiance.validation.scores import ModelSummary
 >>> table = summary_markdown([ModelSummary("mean", "equal", False, 1, 2, 2, 0, mae=1.5)])
 >>> table.splitlines()[2]
 '| mean | equal | 2 (0) | 1.5 | — | — | (baseline) | — | — | — | — |'
@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from allegiance.validation.backtest import BacktestResult, IssuePrediction, ModelSummary
+from allegiance.validation.result import BacktestResult
+from allegiance.validation.scores import IssuePrediction, ModelSummary
 
 
 def fmt(value: float | None, digits: int = 1, percent: bool = False) -> str:
