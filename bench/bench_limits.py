@@ -12,6 +12,7 @@ Run: ``python bench/bench_limits.py``
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,25 @@ def largest_yaml() -> str:
     while len(text := yaml_scenario(actors, issues)) > limits.MAX_FILE_BYTES:
         actors -= 50
     return text
+
+
+def dense_yaml_scenario(actors: int, issues: int) -> str:
+    """Flow style with the shortest names: the most values a file of a given size can hold."""
+    lines = ["id: d", "title: D", "issues:"]
+    lines += [f"- {{id: i{j}, name: I, scale: [0, 1]}}" for j in range(issues)]
+    lines.append("actors:")
+    cells = ", ".join(f"i{j}: {{position: 1, salience: 1}}" for j in range(issues))
+    lines += [f"- {{id: a{a}, name: A, capability: 1, issues: {{{cells}}}}}"
+              for a in range(actors)]
+    return "\n".join(lines) + "\n"
+
+
+def densest_yaml() -> str:
+    """The most values under ``max-file-bytes`` (``max-actors`` actors, as many issues as fit)."""
+    issues = 1
+    while len(dense_yaml_scenario(limits.MAX_ACTORS, issues + 1)) <= limits.MAX_FILE_BYTES:
+        issues += 1
+    return dense_yaml_scenario(limits.MAX_ACTORS, issues)
 
 
 def bdm_csv() -> str:
@@ -97,6 +117,7 @@ def deu_tsv() -> str:
 
 
 CASES = {"yaml (max-file-bytes)": ("big.yaml", largest_yaml),
+         "yaml, flow style (max-file-bytes, max-actors)": ("dense.yaml", densest_yaml),
          "bdm-csv (max-actors)": ("big-bdm.csv", bdm_csv),
          "ktab-csv (max-actors × 3)": ("big-ktab.csv", ktab_csv),
          "ktab-xml (max-actors × 3)": ("big-ktab.xml", ktab_xml),
@@ -104,33 +125,42 @@ CASES = {"yaml (max-file-bytes)": ("big.yaml", largest_yaml),
          "deu (max-dataset-bytes)": ("big-deu.tsv", deu_tsv)}
 
 
-def best(function, repeat: int = 3) -> float:
-    times = []
+def best(function, repeat: int = 3) -> tuple[float, float]:
+    """Best wall and best CPU seconds (this process and its children) of ``repeat`` calls."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_cpu() - cpu)
+    return min(walls), min(cpus)
+
+
+def _cpu() -> float:
+    own = os.times()
+    return own.user + own.system + own.children_user + own.children_system
 
 
 def main() -> None:
     print(f"machine check: 10^7 Python additions in {python_loop_seconds():.2f} s")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; wall (CPU) seconds")
     print(f"| input | size | problems | validate in-process | `allegiance validate` | "
-          f"≤ {TARGET_SECONDS:g} s |")
+          f"≤ {TARGET_SECONDS:g} s CPU |")
     print("|---|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory() as folder:
         for label, (name, make) in CASES.items():
             path = Path(folder) / name
             path.write_text(make(), encoding="utf-8")
             problems = validate_file(path)
-            seconds = best(lambda p=path: validate_file(p))
+            seconds, seconds_cpu = best(lambda p=path: validate_file(p))
             command = [sys.executable, "-c", "from allegiance.cli import run; run()", "validate",
                        str(path)]
-            process = best(lambda c=command: subprocess.run(c, capture_output=True))
+            process, process_cpu = best(lambda c=command: subprocess.run(c, capture_output=True))
             errors = sum(p.severity == "error" for p in problems)
             print(f"| {label} | {path.stat().st_size / 1e6:.2f} MB | {errors} error(s), "
-                  f"{len(problems) - errors} warning(s) | {seconds:.2f} s | {process:.2f} s | "
-                  f"{'yes' if max(seconds, process) <= TARGET_SECONDS else 'NO'} |")
+                  f"{len(problems) - errors} warning(s) | {seconds:.2f} s ({seconds_cpu:.2f} s) | "
+                  f"{process:.2f} s ({process_cpu:.2f} s) | "
+                  f"{'yes' if max(seconds_cpu, process_cpu) <= TARGET_SECONDS else 'NO'} |")
 
 
 if __name__ == "__main__":
