@@ -186,7 +186,9 @@ async def save(scenario_id: str, request: Request, user: User = Depends(analyst_
     if checked.id == base.id and scenario_id in builtin_scenarios():
         library.ensure_stored(web.store, base.id)  # the original first, so the diff has it
     version = web.store.save_scenario(text, saved_by=user.name)
-    return RedirectResponse(f"/scenarios/{version.scenario_id}?saved={version.content_hash}",
+    # the saved version is shown (it may be an earlier one again: the same content, one hash)
+    return RedirectResponse(f"/scenarios/{version.scenario_id}?version={version.content_hash}"
+                            f"&saved={version.content_hash}",
                             status_code=303)
 
 
