@@ -2,7 +2,8 @@
 submitting forecasts, against a real ``allegiance serve`` process (its own store in a temporary
 folder, 2 worker processes). Bounded: every client makes a fixed number of requests, and the
 whole test stops after ``--timeout`` seconds. Prints request counts, errors and latency
-percentiles per kind of request; exits 1 on any error.
+percentiles per kind of request, and the machine's ``uptime`` (its load average) before and
+after, since the figures mean little without how busy the machine was; exits 1 on any error.
 
 Usage: .venv/bin/python bench/bench_web.py [--readers 100] [--submitters 20] [--reads 30]
        [--forecasts 3] [--timeout 300]
@@ -127,6 +128,15 @@ async def load(base: str, args: argparse.Namespace) -> dict:
     return out
 
 
+def uptime() -> str:
+    """The ``uptime`` line (load averages over 1, 5 and 15 minutes)."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=10,
+                              check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readers", type=int, default=100)
@@ -135,13 +145,15 @@ def main() -> int:
     parser.add_argument("--forecasts", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
+    before = uptime()
     folder = Path(tempfile.mkdtemp(prefix="allegiance-bench-web-"))
     url = setup(folder, args.submitters)
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "allegiance.cli", "serve", "--port", str(port), "--db", url,
          "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "ALLEGIANCE_LOG_LEVEL": "error"})
+        env={**os.environ, "ALLEGIANCE_LOG_LEVEL": "error", "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])})
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -175,6 +187,8 @@ def main() -> int:
             print(f"{labels[key]:<34}{len(rows):>7}{bad:>8}{percentile(times, 0.5):>9.1f}"
                   f"{percentile(times, 0.95):>9.1f}{max(times):>9.1f}")
     print(f"errors: {errors}")
+    print(f"uptime before: {before}")
+    print(f"uptime after:  {uptime()}")
     for line in out.get("why", [])[:5]:
         print("  " + line)
     return 1 if errors else 0

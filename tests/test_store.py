@@ -191,6 +191,24 @@ def test_users_tokens_and_sessions(store):
     assert store.user_for_token_hash("token-hash") is None and store.session("s1") is None
 
 
+def test_failed_sign_ins_are_counted_per_key_and_forgotten(store):
+    import datetime as dt
+
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    store.add_login_failure(("ip:1.2.3.4", "user:ann"), forget_before=long_ago)
+    store.add_login_failure(("ip:1.2.3.4", "user:bob"), forget_before=long_ago)
+    found = store.login_failures(("ip:1.2.3.4", "user:ann", "user:eve"), since=long_ago)
+    assert sorted(found) == ["ip:1.2.3.4", "user:ann"] and len(found["ip:1.2.3.4"]) == 2
+    assert found["ip:1.2.3.4"][0] <= found["ip:1.2.3.4"][1]
+    assert store.login_failures(("user:ann",), since=dt.datetime.now(dt.UTC)) == {}
+    store.clear_login_failures(("user:ann",))
+    assert "user:ann" not in store.login_failures(("user:ann",), since=long_ago)
+    # a new failure deletes every failure older than the window
+    store.add_login_failure(("user:eve",), forget_before=dt.datetime.now(dt.UTC))
+    assert sorted(store.login_failures(("ip:1.2.3.4", "user:bob", "user:eve"),
+                                       since=long_ago)) == ["user:eve"]
+
+
 # ---------------------------------------------------------------------- migrations
 def test_the_migrations_build_exactly_the_models_schema(db_url):
     from alembic.autogenerate import compare_metadata
@@ -202,7 +220,7 @@ def test_the_migrations_build_exactly_the_models_schema(db_url):
     engine = make_engine(db_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        assert context.get_current_revision() == "0002"
+        assert context.get_current_revision() == "0003"
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
 
@@ -231,7 +249,7 @@ def test_upgrade_from_the_first_revision_keeps_the_data(db_url):
     assert record.owner is None and store.get_scenario_version("sha256:ab").title == "Toy"
     store.add_user("ann", "admin", None)  # the new tables exist
     assert cli("db", "current", "--db", db_url).stdout.strip().endswith(
-        "schema revision 0002 (up to date)")
+        "schema revision 0003 (up to date)")
     store.close()
 
 

@@ -197,6 +197,58 @@ def test_sign_in_rate_limit(tmp_path):
     assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
 
 
+def _failed_sign_in(client, name: str, password: str = "wrong"):
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post("/login", data={"username": name, "password": password,
+                                       "csrf_token": token}, follow_redirects=False)
+
+
+def test_sign_in_rate_limit_holds_across_app_instances_on_one_database(tmp_path):
+    """Two app instances (as two ``--workers`` processes) on the same database, each with its
+    own store connection: failures on either count towards one limit, and a success on one
+    clears it for both."""
+    from allegiance.store import open_store
+    from allegiance.web.app import create_app
+    from allegiance.web.context import WebContext
+
+    app_a, web_a = make_app(tmp_path, workers=None)
+    store_b = open_store(web_a.db_url)
+    web_b = WebContext(store=store_b, db_url=web_a.db_url)
+    app_b = create_app(web_b)
+    a = TestClient(app_a, base_url="https://testserver")
+    b = TestClient(app_b, base_url="https://testserver")
+    statuses = [_failed_sign_in(client, "analyst").status_code
+                for client in (a, b, a, b, a, b, a)]
+    assert statuses == [401] * 5 + [429, 429]
+    refused = _failed_sign_in(b, "analyst", PASSWORD)  # even the right password waits
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 300
+    # another user from the same client is refused too (the client's own count is full) ...
+    assert _failed_sign_in(a, "viewer").status_code == 429
+    # ... until the failures are older than the window
+    web_a.limiter.window = web_b.limiter.window = 0.5
+    time.sleep(0.6)
+    assert _failed_sign_in(b, "analyst", PASSWORD).status_code == 303
+    store_b.close()
+
+
+def test_a_successful_sign_in_clears_the_count_for_every_instance(tmp_path):
+    from allegiance.store import open_store
+    from allegiance.web.app import create_app
+    from allegiance.web.context import WebContext
+
+    app_a, web_a = make_app(tmp_path, workers=None)
+    store_b = open_store(web_a.db_url)
+    b = TestClient(create_app(WebContext(store=store_b, db_url=web_a.db_url)),
+                   base_url="https://testserver")
+    a = TestClient(app_a, base_url="https://testserver")
+    assert [_failed_sign_in(a, "admin").status_code for _ in range(4)] == [401] * 4
+    assert _failed_sign_in(b, "admin", PASSWORD).status_code == 303
+    assert [_failed_sign_in(b, "admin").status_code for _ in range(5)] == [401] * 5
+    assert _failed_sign_in(a, "admin").status_code == 429
+    store_b.close()
+
+
 def test_first_admin_link_works_once(tmp_path):
     from allegiance.store import open_store
     from allegiance.web.app import create_app

@@ -48,6 +48,7 @@ ROUTES = [
     ("POST", "/runs/{run_id}/rerun", "analyst"),
     ("POST", "/runs/{run_id}/delete", "analyst"),
     ("GET", "/compare", "viewer"),
+    ("GET", "/compare/export.csv", "viewer"),
     ("GET", "/static/plotly.min.js", "public"),
     ("GET", "/static/app.js", "public"),
 ]
@@ -92,7 +93,7 @@ def _url(path: str, site) -> str:
                       else 999999, name="nobody")
     if path.endswith("/diff"):
         url += f"?a={site['hash']}&b={site['hash']}"
-    if path == "/compare":
+    if path.startswith("/compare"):
         url += f"?a={site['run']}&b={site['run']}"
     return url
 

@@ -22,6 +22,8 @@ For the web app (and any other client)::
     store.add_token(name, token_hash); user_for_token_hash(token_hash); remove_tokens(name)
     store.add_session(session_hash, name, expires_at, data); session(session_hash)
         -> (User, data) | None; remove_session(session_hash)
+    store.add_login_failure(keys, forget_before); login_failures(keys, since) -> {key: [times]};
+        clear_login_failures(keys)
 
 Notes for clients: start_run, set_progress, finish_run, fail_run and mark_interrupted change
 only an active run (queued or running) and return False otherwise, so a cancelled run stays

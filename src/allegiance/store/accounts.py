@@ -1,4 +1,4 @@
-"""Users, API tokens and web sessions of the web app, in the results store.
+"""Users, API tokens, web sessions and failed sign-ins of the web app, in the results store.
 
 The store keeps only hashes: hashing passwords, tokens and session ids is the web app's job.
 """
@@ -138,3 +138,35 @@ class Accounts:
         with self.database.write() as tx:
             tx.execute("DELETE FROM web_sessions WHERE session_hash = :hash",
                        {"hash": session_hash})
+
+    # ------------------------------------------------------------------ failed sign-ins
+    def login_failures(self, keys: tuple[str, ...] | list[str],
+                       since: dt.datetime) -> dict[str, list[dt.datetime]]:
+        """The times of the failed sign-ins under each of ``keys`` after ``since``, oldest
+        first (a key with none is absent)."""
+        found: dict[str, list[dt.datetime]] = {}
+        with self.database.read() as tx:
+            for key in keys:
+                rows = tx.rows("SELECT failed_at FROM login_failures WHERE key = :key AND "
+                               "failed_at > :since ORDER BY failed_at",
+                               {"key": key[:300], "since": since})
+                if rows:
+                    found[key] = [time_value(row["failed_at"]) for row in rows]
+        return found
+
+    def add_login_failure(self, keys: tuple[str, ...] | list[str],
+                          forget_before: dt.datetime) -> None:
+        """Record one failed sign-in under each of ``keys``; failures older than
+        ``forget_before`` (under any key) are deleted in the same transaction."""
+        now = utcnow()
+        with self.database.write() as tx:
+            tx.execute("DELETE FROM login_failures WHERE failed_at <= :before",
+                       {"before": forget_before})
+            for key in keys:
+                tx.execute("INSERT INTO login_failures (key, failed_at) VALUES (:key, :now)",
+                           {"key": key[:300], "now": now})
+
+    def clear_login_failures(self, keys: tuple[str, ...] | list[str]) -> None:
+        with self.database.write() as tx:
+            for key in keys:
+                tx.execute("DELETE FROM login_failures WHERE key = :key", {"key": key[:300]})

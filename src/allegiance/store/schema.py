@@ -4,9 +4,9 @@
 """
 
 #: the Alembic revision the models describe (``allegiance db current`` prints it)
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 #: every revision shipped, oldest first
-KNOWN_REVISIONS = ("0001", "0002")
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 
 RUN_KINDS = ("forecast", "montecarlo", "coalitions", "sensitivity", "timeline", "backtest",
              "power")
@@ -18,7 +18,7 @@ ENV_VAR = "ALLEGIANCE_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
 #: tables the migrations create (a database holding other tables is someone else's)
 OUR_TABLES = {"scenario_versions", "runs", "users", "api_tokens", "web_sessions",
-              "alembic_version"}
+              "login_failures", "alembic_version"}
 
 
 class StoreError(Exception):

@@ -26,7 +26,7 @@ from sqlalchemy.types import TypeDecorator
 from allegiance.store.schema import HEAD_REVISION, ROLES, RUN_KINDS, RUN_STATUSES
 
 __all__ = ["Base", "HEAD_REVISION", "ROLES", "RUN_KINDS", "RUN_STATUSES", "ApiTokenRow",
-           "RunRow", "ScenarioVersionRow", "UserRow", "WebSessionRow"]
+           "LoginFailureRow", "RunRow", "ScenarioVersionRow", "UserRow", "WebSessionRow"]
 
 
 class UTCDateTime(TypeDecorator):
@@ -151,3 +151,18 @@ class WebSessionRow(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: anything the web app keeps with the session (CSRF secret, ...)
     data: Mapped[dict] = mapped_column(JSON)
+
+
+class LoginFailureRow(Base):
+    """One failed sign-in, under each key it counts against (``ip:…``, ``user:…``): the web
+    app's rate limit counts these, so it holds for every worker process on the store."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_key_failed_at", "key", "failed_at"),
+        Index("ix_login_failures_failed_at", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300))
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

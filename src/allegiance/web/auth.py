@@ -1,5 +1,5 @@
 """Who is signed in, and what they may do: password and token hashing, signed session cookies,
-CSRF tokens, the sign-in rate limit and the role checks used by every route.
+CSRF tokens, the sign-in rate limit (counted in the store) and the role checks used by every route.
 
 - Passwords are hashed with Argon2id (argon2-cffi); API tokens are random 256-bit strings stored
   as their SHA-256 (a token is as strong as a key, so a fast hash suffices and allows look-up).
@@ -20,13 +20,12 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 ROLES = ("viewer", "analyst", "admin")
 SESSION_COOKIE = "allegiance_session"
@@ -102,8 +101,6 @@ class Sessions:
 
     def issue(self, user: str) -> str:
         """A new session for ``user``; the cookie's value."""
-        import datetime as dt
-
         token = secrets.token_urlsafe(32)
         expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.lifetime)
         self.store.add_session(hash_token(token), user, expires,
@@ -134,44 +131,33 @@ def same_token(expected: str | None, given: str | None) -> bool:
 # ---------------------------------------------------------------------- rate limit
 @dataclass
 class LoginLimiter:
-    """At most ``attempts`` failed sign-ins per ``window`` seconds per client and per user name."""
+    """At most ``attempts`` failed sign-ins per ``window`` seconds per client and per user name.
 
+    The failures are kept in the store (its ``login_failures`` table), so every worker process
+    serving the same database counts the same attempts."""
+
+    store: Any
     attempts: int = 5
     window: float = 300.0
 
-    def __post_init__(self) -> None:
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+    def _since(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self.window)
 
     def retry_after(self, *keys: str) -> int:
         """Seconds until another attempt is allowed for these keys (0: allowed now)."""
-        now = time.monotonic()
+        now = dt.datetime.now(dt.UTC)
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                times = self._recent(key, now)
-                if len(times) >= self.attempts:
-                    wait = max(wait, times[0] + self.window - now)
-        return int(wait) + (1 if wait else 0)
+        for times in self.store.login_failures(keys, self._since()).values():
+            if len(times) >= self.attempts:
+                unlock = times[-self.attempts] + dt.timedelta(seconds=self.window)
+                wait = max(wait, (unlock - now).total_seconds())
+        return int(wait) + (1 if wait > int(wait) else 0) if wait > 0 else 0
 
     def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-            if len(self._failures) > 10_000:  # forget idle keys
-                self._failures = {k: v for k, v in self._failures.items() if v}
+        self.store.add_login_failure(keys, forget_before=self._since())
 
     def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+        self.store.clear_login_failures(keys)
 
 
 class FirstAdminLink:

@@ -58,7 +58,7 @@ class WebContext:
 
     def __post_init__(self) -> None:
         self.sessions = Sessions(self.store)
-        self.limiter = LoginLimiter()
+        self.limiter = LoginLimiter(self.store)
 
 
 class User(dict):

@@ -1,10 +1,14 @@
 """What a result page shows beside the charts: the headline at the top (the plain-language
 summary of :mod:`allegiance.summary`), the compromise forecast drawn as a reference line, and the
-numbers of two runs side by side with their difference.
+numbers of two runs side by side with their difference: one number per issue, and for two
+forecasts every actor's position by round (two timelines: the forecast by date), with the CSV of
+all of it.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 
@@ -77,3 +81,72 @@ def comparison(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"key": key, "what": names.get(key, key), "a": x, "b": y,
                      "difference": None if x is None or y is None else y - x})
     return rows
+
+
+def _difference(x: Any, y: Any) -> float | None:
+    return None if not isinstance(x, int | float) or not isinstance(y, int | float) else y - x
+
+
+def _positions(result: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    names = {a["id"]: a.get("name", a["id"]) for a in result.get("actors") or []
+             if isinstance(a, dict)}
+    return names, [r for r in result.get("rounds") or [] if isinstance(r, dict)]
+
+
+def trajectories(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows ``{issue, actor, step, a, b, difference}`` of both runs' paths: for two forecasts
+    each actor's position at each round (a run that ended sooner keeps its last positions), for
+    two timelines the forecast of each issue at each date; empty for other kinds."""
+    ra, rb = a["result"] or {}, b["result"] or {}
+    rows: list[dict[str, Any]] = []
+    if a["kind"] == b["kind"] == "forecast":
+        names_a, rounds_a = _positions(ra)
+        names_b, rounds_b = _positions(rb)
+        if not rounds_a or not rounds_b:
+            return rows
+        names = {**names_b, **names_a}
+        issues = list(_issue_names(ra)) + [k for k in _issue_names(rb)
+                                           if k not in _issue_names(ra)]
+        for issue in issues:
+            for actor in names:
+                for step in range(max(len(rounds_a), len(rounds_b))):
+                    x = rounds_a[min(step, len(rounds_a) - 1)]["positions"].get(
+                        actor, {}).get(issue)
+                    y = rounds_b[min(step, len(rounds_b) - 1)]["positions"].get(
+                        actor, {}).get(issue)
+                    if x is None and y is None:
+                        continue
+                    rows.append({"issue": issue, "actor": names[actor], "step": step,
+                                 "a": x, "b": y, "difference": _difference(x, y)})
+    elif a["kind"] == b["kind"] == "timeline":
+        first = {d["date"]: d["outcome"] for d in ra.get("dates") or []}
+        second = {d["date"]: d["outcome"] for d in rb.get("dates") or []}
+        issues = list(dict.fromkeys([k for o in [*first.values(), *second.values()]
+                                     for k in o]))
+        for issue in issues:
+            for date in sorted(set(first) | set(second)):
+                x, y = first.get(date, {}).get(issue), second.get(date, {}).get(issue)
+                rows.append({"issue": issue, "actor": "forecast", "step": date, "a": x,
+                             "b": y, "difference": _difference(x, y)})
+    return rows
+
+
+def comparison_csv(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """The compared data as CSV: the per-issue outcomes, then the trajectories."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "issue", "actor", "step", f"a (run {a['id']})",
+                     f"b (run {b['id']})", "difference (b - a)"])
+    for row in comparison(a, b):
+        writer.writerow(["outcome", row["key"], "", "", _cell(row["a"]), _cell(row["b"]),
+                         _cell(row["difference"])])
+    section = "position" if a["kind"] == "forecast" else "forecast"
+    for row in trajectories(a, b):
+        writer.writerow([section, row["issue"], row["actor"], row["step"], _cell(row["a"]),
+                         _cell(row["b"]), _cell(row["difference"])])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else repr(float(value)) if isinstance(value, int | float) \
+        else str(value)

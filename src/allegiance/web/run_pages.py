@@ -16,7 +16,14 @@ from fastapi.responses import RedirectResponse, Response
 from allegiance.web import library
 from allegiance.web.context import User, check_form_csrf, context, page_user, requires
 from allegiance.web.pages import render
-from allegiance.web.results import comparison, headline, reference_lines
+from allegiance.web.results import (
+    _issue_names,
+    comparison,
+    comparison_csv,
+    headline,
+    reference_lines,
+    trajectories,
+)
 from allegiance.web.runs import ACTIVE, KINDS, MAX_ID, RunInputs, run_view, start_run
 
 router = APIRouter(include_in_schema=False)
@@ -217,15 +224,26 @@ def run_page(run_id: RunId, request: Request, user: User = Depends(page_user),
         scenario = library.scenario_of(version) if version is not None and \
             version.kind == "scenario" else None
         extras = {"headline": headline(run["result"], run["kind"], scenario),
-                  "reference": reference_lines(store, run)}
+                  "reference": reference_lines(store, run),
+                  "variants": [BASE, *scenario.variants] if scenario is not None and
+                  scenario.variants and run["kind"] != "backtest" else [],
+                  "base_variant": BASE}
     return render(request, "run.html", user, run=run, companion=companion, others=others,
                   previous=previous, active=run["status"] in ACTIVE, **extras)
 
 
-def _rerun_inputs(run: dict[str, Any], scenario: str | None = None) -> RunInputs:
+def _rerun_inputs(run: dict[str, Any], scenario: str | None = None,
+                  variant: str | None = "") -> RunInputs:
+    """The inputs of ``run`` again, on another version and/or with another variant (``""``:
+    the run's own variant; ``None``: no variant)."""
     return RunInputs(scenario=scenario or run["scenario_hash"], model=run["model"],
                      kind=run["kind"], seed=run["seed"], params=run["params"] or {},
-                     options=run["options"] or {}, as_of=run["as_of"], variant=run["variant"])
+                     options=run["options"] or {}, as_of=run["as_of"],
+                     variant=run["variant"] if variant == "" else variant)
+
+
+#: the variant field's value for the scenario as it is, without a variant
+BASE = "(none)"
 
 
 @router.post("/runs/{run_id}/rerun")
@@ -233,8 +251,12 @@ async def rerun(run_id: RunId, request: Request, user: User = Depends(analyst_pa
     form = await check_form_csrf(request, user)
     run = _run(request, run_id)
     version = str(form.get("version") or "") or None
-    new_id = start_run(context(request), user, _rerun_inputs(run, version))
-    if version:  # the same analysis on another version: show the two side by side
+    variant: str | None = ""
+    if form.get("variant") is not None:  # "base": the scenario without a variant
+        variant = str(form.get("variant") or "").strip() or None
+        variant = None if variant == BASE else variant
+    new_id = start_run(context(request), user, _rerun_inputs(run, version, variant))
+    if version or variant != "":  # another version or variant: the two side by side
         return RedirectResponse(f"/compare?a={new_id}&b={run_id}", status_code=303)
     return RedirectResponse(f"/runs/{new_id}", status_code=303)
 
@@ -260,4 +282,19 @@ def compare_page(request: Request, a: QueryId, b: QueryId,
     ready = first["status"] == "done" and second["status"] == "done"
     return render(request, "compare.html", user, a=first, b=second, ready=ready,
                   active=any(r["status"] in ACTIVE for r in (first, second)),
-                  table=comparison(first, second) if ready else None)
+                  table=comparison(first, second) if ready else None,
+                  paths=trajectories(first, second) if ready else None,
+                  issue_names={**_issue_names(second["result"] or {}),
+                               **_issue_names(first["result"] or {})} if ready else {})
+
+
+@router.get("/compare/export.csv")
+def compare_csv(request: Request, a: QueryId, b: QueryId,
+                user: User = Depends(page_user)) -> Response:
+    """The compared data (per-issue outcomes and the trajectories, A, B and B − A) as CSV."""
+    first, second = _run(request, a), _run(request, b)
+    if first["status"] != "done" or second["status"] != "done":
+        raise HTTPException(409, "both runs must be done to export their comparison")
+    return Response(comparison_csv(first, second), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="compare-{a}-{b}.csv"'})

@@ -151,9 +151,10 @@ async def check(scenario_id: str, request: Request,
     base = _base(request, scenario_id, form)
     if form.get("yaml") is not None:
         _, problems = editor.validate_yaml_text(str(form.get("yaml")))
-    else:
-        _, problems = editor.validate(editor.apply_form(editor.editable_document(base), form))
-    return JSONResponse({"problems": editor.problem_rows(problems)})
+        return JSONResponse({"problems": editor.problem_rows(problems)})
+    edit = editor.apply_edits(editor.editable_document(base), form)
+    _, problems = editor.validate(edit.document)
+    return JSONResponse({"problems": edit.rows(problems)})
 
 
 @router.post("/scenarios/{scenario_id}/save")
@@ -166,8 +167,13 @@ async def save(scenario_id: str, request: Request, user: User = Depends(analyst_
         checked, problems = editor.validate_yaml_text(str(yaml_text))
         document = None
     else:
-        document = editor.apply_form(editor.editable_document(base), form)
+        edit = editor.apply_edits(editor.editable_document(base), form)
+        document = edit.document
         checked, problems = editor.validate(document)
+        problems = [*edit.problems, *(p.model_copy(update={"path": edit.page_path(p.path)})
+                                      for p in problems)]
+        if edit.problems:  # a new row without its id or name
+            checked = None
     if checked is not None:
         try:
             library.check_limits(checked, web.limits)
@@ -180,7 +186,9 @@ async def save(scenario_id: str, request: Request, user: User = Depends(analyst_
     if checked.id == base.id and scenario_id in builtin_scenarios():
         library.ensure_stored(web.store, base.id)  # the original first, so the diff has it
     version = web.store.save_scenario(text, saved_by=user.name)
-    return RedirectResponse(f"/scenarios/{version.scenario_id}?saved={version.content_hash}",
+    # the saved version is shown (it may be an earlier one again: the same content, one hash)
+    return RedirectResponse(f"/scenarios/{version.scenario_id}?version={version.content_hash}"
+                            f"&saved={version.content_hash}",
                             status_code=303)
 
 

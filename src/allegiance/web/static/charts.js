@@ -275,28 +275,60 @@
   }
 
   // ------------------------------------------------------------------ compare
+  // Two runs (two versions or two variants): the per-issue numbers, both trajectories (A solid,
+  // B dashed, one colour per actor) and B − A along them; the rows come from the server.
+  var COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39"];
   function compareCharts(root, payload) {
-    var t = payload.table;
+    var t = payload.table, ta = "A #" + payload.ida, tb = "B #" + payload.idb;
     var box = chart(root, "compare-outcomes", "Run #" + payload.ida + " and run #" + payload.idb + ", and the difference");
     box.draw({data: [
-      {type: "bar", name: "A #" + payload.ida, x: t.map(function (r) { return r.what; }), y: t.map(function (r) { return r.a; })},
-      {type: "bar", name: "B #" + payload.idb, x: t.map(function (r) { return r.what; }), y: t.map(function (r) { return r.b; })},
+      {type: "bar", name: ta, x: t.map(function (r) { return r.what; }), y: t.map(function (r) { return r.a; })},
+      {type: "bar", name: tb, x: t.map(function (r) { return r.what; }), y: t.map(function (r) { return r.b; })},
       {type: "bar", name: "B − A", x: t.map(function (r) { return r.what; }), y: t.map(function (r) { return r.difference; })}],
-      layout: {barmode: "group"}});
-    if (payload.kind_a === "forecast" && payload.kind_b === "forecast") {
-      var a = payload.a, b = payload.b, issues = a.issues, st = {issue: issues[0].id};
-      var pos = chart(root, "compare-positions", "Final positions, A and B");
-      select(pos.controls, "Issue", issues.map(function (i) { return [i.id, i.name]; }), function (v) { st.issue = v; draw(); });
-      var draw = function () {
-        var la = a.rounds[a.rounds.length - 1].positions, lb = b.rounds[b.rounds.length - 1].positions;
-        var ids = a.actors.map(function (x) { return x.id; }).filter(function (id) { return la[id] && la[id][st.issue] !== undefined; });
-        pos.draw({data: [
-          {type: "scatter", mode: "markers", name: "A #" + payload.ida, y: ids, x: ids.map(function (id) { return la[id][st.issue]; }), marker: {size: 10}},
-          {type: "scatter", mode: "markers", name: "B #" + payload.idb, y: ids, x: ids.map(function (id) { return lb[id] ? lb[id][st.issue] : null; }), marker: {size: 10, symbol: "x"}}],
-          layout: {margin: {l: 140, r: 20, t: 20, b: 50}, shapes: [vline(a.outcome[st.issue], "A"), vline(b.outcome[st.issue], "B")]}});
-      };
-      draw();
+      layout: {barmode: "group"},
+      csv: function () {
+        return [["what", "a", "b", "difference"]].concat(t.map(function (r) { return [r.what, r.a, r.b, r.difference]; }))
+          .map(function (r) { return r.map(csvCell).join(","); }).join("\n") + "\n";
+      }});
+    var paths = payload.paths || [];
+    if (!paths.length) { return; }
+    var issues = [], seen = {};
+    paths.forEach(function (r) { if (!seen[r.issue]) { seen[r.issue] = true; issues.push(r.issue); } });
+    var names = payload.issue_names || {}, st = {issue: issues[0]};
+    var step = payload.kind_a === "forecast" ? "round" : "date";
+    var both = chart(root, "compare-trajectories", (step === "round" ? "Positions by round" : "The forecast by date") + ": A solid, B dashed");
+    var diff = chart(root, "compare-difference", "The difference B − A by " + step);
+    select(both.controls, "Issue", issues.map(function (i) { return [i, names[i] || i]; }), function (v) { st.issue = v; draw(); });
+    function series(rows, key) {
+      var groups = {}, order = [];
+      rows.forEach(function (r) {
+        if (!groups[r.actor]) { groups[r.actor] = {x: [], y: []}; order.push(r.actor); }
+        groups[r.actor].x.push(r.step); groups[r.actor].y.push(r[key]);
+      });
+      return order.map(function (name) { return {name: name, x: groups[name].x, y: groups[name].y}; });
     }
+    function draw() {
+      var rows = paths.filter(function (r) { return r.issue === st.issue; });
+      var lines = [], gaps = [];
+      series(rows, "a").forEach(function (s, k) {
+        lines.push({type: "scatter", mode: "lines+markers", name: s.name + " (A)", legendgroup: s.name,
+                    x: s.x, y: s.y, line: {color: COLOURS[k % COLOURS.length]}});
+      });
+      series(rows, "b").forEach(function (s, k) {
+        lines.push({type: "scatter", mode: "lines+markers", name: s.name + " (B)", legendgroup: s.name,
+                    x: s.x, y: s.y, line: {color: COLOURS[k % COLOURS.length], dash: "dash"}, marker: {symbol: "x"}});
+      });
+      series(rows, "difference").forEach(function (s, k) {
+        gaps.push({type: "scatter", mode: "lines+markers", name: s.name, x: s.x, y: s.y,
+                   line: {color: COLOURS[k % COLOURS.length]}});
+      });
+      var xaxis = {title: {text: step}, type: step === "date" ? "category" : "linear"};
+      both.draw({data: lines, layout: {xaxis: xaxis, yaxis: {title: {text: names[st.issue] || st.issue}}}});
+      diff.draw({data: gaps, layout: {xaxis: xaxis, yaxis: {title: {text: "B − A"}, zeroline: true},
+                 shapes: [hline(0, "no difference", "dot")]}});
+    }
+    draw();
   }
 
   var DRAW = {forecast: forecastCharts, coalitions: coalitionCharts, montecarlo: montecarloCharts,

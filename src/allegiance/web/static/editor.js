@@ -1,6 +1,8 @@
 // The scenario editor: as the analyst types, the fields are checked on the server by the CLI's
 // validator; every problem is shown on its cell (red, with the message) and listed at the top.
-// Saving is held back while there are errors.
+// Saving is held back while there are errors. Rows are added from the page's <template>s (an
+// added issue also adds its column to the actors grid) and removed with a "remove:" marker the
+// server applies (the row stays, struck through, until saved; "Keep" takes the marker back).
 "use strict";
 (function () {
   var form = document.getElementById("editor-form");
@@ -98,6 +100,98 @@
       }
     });
   });
+  // ------------------------------------------------------------------ adding and removing rows
+  var grid = document.getElementById("actor-grid");
+  var counts = {actors: +form.getAttribute("data-actors"), issues: +form.getAttribute("data-issues"),
+                sources: +form.getAttribute("data-sources")};
+  var newKeys = {issues: 0, coalitions: 0};
+  function soon() { clearTimeout(timer); timer = setTimeout(function () { check(form); }, 150); }
+  function fromTemplate(id, subs, selector) {
+    var html = document.getElementById(id).innerHTML;
+    Object.keys(subs).forEach(function (k) { html = html.split(k).join(String(subs[k])); });
+    var holder = document.createElement("template");
+    holder.innerHTML = html;
+    return holder.content.querySelector(selector);
+  }
+  function columns() {
+    return Array.prototype.map.call(grid.querySelectorAll("thead th[data-issue]"), function (th) {
+      return {key: th.getAttribute("data-issue"), removed: th.classList.contains("removed")};
+    });
+  }
+  function addCell(row, actor, column) {
+    var td = fromTemplate("new-cell", {__A__: actor, __I__: column.key}, "td");
+    if (column.removed) { td.classList.add("removed"); }
+    row.appendChild(td);
+  }
+  function focusFirst(row) {
+    var box = row.querySelector("input:not([type=hidden])");
+    if (box) { box.focus(); }
+  }
+  document.getElementById("add-actor").addEventListener("click", function () {
+    var a = counts.actors++;
+    var row = fromTemplate("new-actor", {__A__: a}, "tr");
+    columns().forEach(function (column) { addCell(row, a, column); });
+    grid.querySelector("tbody").appendChild(row);
+    focusFirst(row);
+    soon();
+  });
+  document.getElementById("add-issue").addEventListener("click", function () {
+    var k = counts.issues++, key = "@i" + newKeys.issues++;
+    var row = fromTemplate("new-issue", {__K__: k, __I__: key}, "tr");
+    document.querySelector("#issue-table tbody").appendChild(row);
+    var head = fromTemplate("new-issue-head", {__I__: key}, "th");
+    grid.querySelector("thead tr").appendChild(head);
+    grid.querySelectorAll("tbody tr[data-path]").forEach(function (actorRow) {
+      var a = actorRow.getAttribute("data-path").split(".")[1];
+      addCell(actorRow, a, {key: key, removed: false});
+    });
+    row.addEventListener("input", function () {  // the column is titled as the issue is named
+      var name = row.querySelector('[name="f:issues.' + k + '.name"]').value;
+      var id = row.querySelector('[name="f:issues.' + k + '.id"]').value;
+      head.querySelector(".issue-title").textContent = name || id || "new issue";
+    });
+    focusFirst(row);
+    soon();
+  });
+  document.getElementById("add-source").addEventListener("click", function () {
+    var row = fromTemplate("new-source", {__S__: counts.sources++}, "tr");
+    document.querySelector("#source-table tbody").appendChild(row);
+    focusFirst(row);
+    soon();
+  });
+  document.getElementById("add-coalition").addEventListener("click", function () {
+    var row = fromTemplate("new-coalition", {__C__: "@c" + newKeys.coalitions++}, "tr");
+    document.querySelector("#coalition-table tbody").appendChild(row);
+    focusFirst(row);
+    soon();
+  });
+  var removals = document.getElementById("removals");
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest(".remove-row") : null;
+    if (!button) { return; }
+    event.preventDefault();
+    var row = button.closest("tr");
+    if (button.getAttribute("data-drop")) { row.remove(); soon(); return; }
+    var ref = button.getAttribute("data-remove");
+    var marker = removals.querySelector('[name="remove:' + CSS.escape(ref) + '"]');
+    var removing = !marker;
+    if (removing) {
+      marker = document.createElement("input");
+      marker.type = "hidden"; marker.name = "remove:" + ref; marker.value = "";
+      removals.appendChild(marker);
+    } else { marker.remove(); }
+    var parts = [row];
+    var key = ref.indexOf("issues.") === 0 ? row.getAttribute("data-issue") : null;
+    if (key) {
+      parts = parts.concat(Array.prototype.slice.call(
+        grid.querySelectorAll('[data-issue="' + CSS.escape(key) + '"]')));
+    }
+    parts.forEach(function (node) { node.classList.toggle("removed", removing); });
+    button.textContent = removing ? "Keep" : "Remove";
+    button.classList.toggle("undo", removing);
+    soon();
+  });
+
   yamlForm.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () { check(yamlForm); }, 400);
