@@ -172,3 +172,60 @@ def test_learned_prose_claims_hold_in_its_tables():
     assert low < 0 < high or low <= 0 <= high
     # "the pooled stack gains a fraction of a point"
     assert 0 <= mean - pooled < 1
+
+
+# ------------------------- the prose of coalitions.md, syria-2014.md, smp.md agrees with its tables
+def test_coalition_report_prose_claims_hold_in_its_tables():
+    summary = _rows("coalitions-report")
+    assert len(summary) == 4 and all(r["winning"].startswith("no") for r in summary)
+    from allegiance import docs_tables
+
+    report = docs_tables.report()
+    assert all(not a.joiners for name in docs_tables.EXAMPLE for a in report.coalitions[name])
+    members = _rows("coalitions-report-members")
+
+    def gains(row):
+        return {g.rsplit(" ", 1)[0]: float(g.rsplit(" ", 1)[1])
+                for g in row["members' gain by joining"].split(", ")}
+    # "every regional member gains"; "the local members' gains are small and change sign"
+    assert all(v > 0 for r in members if r["coalition"] == "regional" for v in gains(r).values())
+    local = [gains(r) for r in members if r["coalition"] == "local"]
+    assert all(abs(v) < 0.05 for g in local for v in g.values())
+    assert {a for a, v in local[0].items() if v < 0} != {a for a, v in local[1].items() if v < 0}
+    # "with a 25 % quota the local coalition wins before Tabqa with all three members pivotal,
+    # and just misses after it"
+    before, after = _rows("coalitions-report-quota")
+    assert before["winning"].startswith("yes") and before["pivotal"].count(",") == 2
+    assert after["winning"].startswith("no")
+
+
+def test_syria_prose_claims_hold_in_its_tables():
+    spread = {(r["coalition"], r["as of"]): r for r in _rows("syria-spread")}
+    before, after = spread["local", "2014-08-01"], spread["local", "2014-09-08"]
+
+    def by_issue(row):
+        return [float(x) for x in row["spread (assad-future, isis-priority, settlement)"]
+                .split(", ")]
+
+    def share(row):
+        return float(row["combined share"].rstrip(" %"))
+    # "draw together on assad-future and settlement"; "share falls slightly"; "far from a
+    # majority"; "the regime alignment holds about half of it in both states"
+    assert by_issue(after)[0] < by_issue(before)[0] and by_issue(after)[2] < by_issue(before)[2]
+    assert share(after) < share(before) < 35
+    assert all(40 <= share(spread["regime", d]) <= 60 for d in ("2014-08-01", "2014-09-08"))
+    levers = {r["`--levers`"]: r for r in _rows("syria-levers")}
+    # "no change inside the plausible ranges"; "us-train-equip alone finds no solution even
+    # beyond the ranges"
+    assert all(r["inside the ranges"] == "none (exact)" for r in levers.values())
+    assert levers["`us-train-equip`"]["cheapest found beyond them"].startswith("none")
+    assert "cost" in levers["`alawi-doubts,us-train-equip`"]["cheapest found beyond them"]
+
+
+def test_smp_isis_rows_agree_with_ktab():
+    rows = [line.split() for line in _committed("smp-isis").splitlines()
+            if line.startswith(("isis ", "usa "))]
+    by = {(r[0], r[1]): r[2:] for r in rows}
+    for actor in ("isis", "usa"):
+        assert by[actor, "KTAB"][1:] == by[actor, "allegiance"]  # "KTAB smpc" is two words
+    assert float(by["isis", "allegiance"][-3]) > 50  # ISIS ends far from 0

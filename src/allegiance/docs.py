@@ -294,6 +294,29 @@ BLOCKS: dict[str, Block] = {
                                 _render_axelrod, needs_deu=False),
 }
 
+
+def _register_tables() -> None:
+    """The blocks of docs/coalitions.md, docs/scenarios/syria-2014.md and docs/models/smp.md
+    (:mod:`allegiance.docs_tables`): all quick, none needs DEU."""
+    from allegiance import docs_tables as t
+
+    for name, file, command, render in (
+        ("coalitions-leiserson", "docs/coalitions.md", None, t.minimal_range),
+        ("coalitions-blocs", "docs/coalitions.md", None, t.blocs_in_forecast),
+        ("coalitions-report", "docs/coalitions.md", None, t.coalition_summary),
+        ("coalitions-report-members", "docs/coalitions.md", None, t.coalition_members),
+        ("coalitions-report-quota", "docs/coalitions.md", None, t.coalition_quota),
+        ("coalitions-utility", "docs/coalitions.md", None, t.utility_arithmetic),
+        ("syria-estimates", "docs/scenarios/syria-2014.md", None, t.syria_estimates),
+        ("syria-spread", "docs/scenarios/syria-2014.md", None, t.syria_spread),
+        ("syria-levers", "docs/scenarios/syria-2014.md", t.LEVERS, t.syria_levers),
+        ("smp-isis", "docs/models/smp.md", None, t.smp_isis),
+    ):
+        BLOCKS[name] = Block(file, command or _self(name), True, render, needs_deu=False)
+
+
+_register_tables()
+
 _MARKER = "<!-- begin generated {name}: {command} -->"
 
 
@@ -343,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fast", action="store_true", help="only the blocks that take seconds")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on a "
                         "difference")
-    parser.add_argument("--block", action="append", choices=sorted(BLOCKS),
+    parser.add_argument("--block", "--only", action="append", choices=sorted(BLOCKS),
                         help="only this block (repeatable)")
     parser.add_argument("--deu", type=Path, help=f"the DEU development split ({DEU_NAME})")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository")
