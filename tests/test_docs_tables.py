@@ -229,3 +229,11 @@ def test_smp_isis_rows_agree_with_ktab():
     for actor in ("isis", "usa"):
         assert by[actor, "KTAB"][1:] == by[actor, "allegiance"]  # "KTAB smpc" is two words
     assert float(by["isis", "allegiance"][-3]) > 50  # ISIS ends far from 0
+
+
+def test_power_prose_claim_holds_in_its_table():
+    # "Tabqa moves power from the regime's side (assad, officers) to ISIS"
+    rows = {r["actor"]: r for r in _rows("coalitions-power")}
+    for actor in ("assad", "officers"):
+        assert float(rows[actor]["SS after"]) < float(rows[actor]["SS before"])
+    assert float(rows["isis"]["SS after"]) > float(rows["isis"]["SS before"])

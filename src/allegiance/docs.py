@@ -301,6 +301,9 @@ def _register_tables() -> None:
     from allegiance import docs_tables as t
 
     for name, file, command, render in (
+        ("coalitions-weights", "docs/coalitions.md", None, t.game_weights),
+        ("coalitions-power-share", "docs/coalitions.md", None, t.power_versus_weight),
+        ("coalitions-integer-game", "docs/coalitions.md", None, t.integer_game),
         ("coalitions-leiserson", "docs/coalitions.md", None, t.minimal_range),
         ("coalitions-blocs", "docs/coalitions.md", None, t.blocs_in_forecast),
         ("coalitions-report", "docs/coalitions.md", None, t.coalition_summary),

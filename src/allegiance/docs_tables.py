@@ -108,6 +108,57 @@ def utility_arithmetic(_: Path) -> str:
             f"gain = {member.gain:.3f}\n```\n")
 
 
+def _isis_game(date: str):
+    from allegiance.coalitions import WeightedGame
+
+    arrays = _scenario().as_of(date).to_arrays()
+    k = arrays.issue_ids.index("isis-priority")
+    return arrays.actor_ids, arrays.capability[:, k], WeightedGame(
+        arrays.capability[:, k], rule="simple", labels=arrays.actor_ids)
+
+
+def game_weights(_: Path) -> str:
+    """The weights of the simple-majority game on isis-priority after Tabqa."""
+    ids, weights, game = _isis_game(AFTER)
+    regional = [a for a in report().coalitions["regional"][0].members]
+    held = sum(w for a, w in zip(ids, weights, strict=True) if a in regional)
+    listed = ", ".join(f"{a} {w:g}" for a, w in zip(ids, weights, strict=True))
+    return (f"*Worked example.* On `isis-priority` after Tabqa the weights are {listed}: total "
+            f"{weights.sum():g}, so a simple majority needs more than {weights.sum() / 2:g}; "
+            f"the regional coalition ({', '.join(regional)}) holds {held:g} "
+            f"(`is_winning` {game.is_winning(regional)}).\n")
+
+
+def power_versus_weight(_: Path) -> str:
+    """Capability share against power share for the weakest and the strongest actor."""
+    parts = []
+    for actor in ("jordan", "usa"):
+        shares, powers = [], []
+        for date in (BEFORE, AFTER):
+            ids, weights, game = _isis_game(date)
+            j = ids.index(actor)
+            shares.append(weights[j] / weights.sum())
+            powers.append(float(game.power_indices().shapley_shubik[j]))
+        parts.append(f"{actor} holds {_span(shares)} of the weight and {_span(powers)} of the "
+                     "Shapley–Shubik power")
+    return ("Power is not proportional to weight (before → after Tabqa): " + "; ".join(parts)
+            + ".\n")
+
+
+def _span(values) -> str:
+    return " → ".join(f"{v:.1%}" for v in values).replace("%", " %")
+
+
+def integer_game(_: Path) -> str:
+    """The integer game the capabilities before Tabqa become (isis-priority, simple majority)."""
+    _, weights, game = _isis_game(BEFORE)
+    d = game.power_indices().to_dict()
+    return (f"the `syria-2014` capabilities before Tabqa on `isis-priority` become "
+            f"{' '.join(str(w) for w in d['integer_weights'])} with quota {d['integer_quota']} "
+            f"of {sum(d['integer_weights'])} (unit {d['unit']:g}) — the *same* game, "
+            f"`exact={d['exact']}`, error bounds {max(d['shapley_shubik_error']):g}.\n")
+
+
 def _settlement(date: str):
     arrays = _scenario().as_of(date).to_arrays()
     k = arrays.issue_ids.index("settlement")
