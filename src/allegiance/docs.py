@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 DEU_NAME = "deu3-dev.tsv"
@@ -316,6 +316,22 @@ def _register_tables() -> None:
         ("smp-isis", "docs/models/smp.md", None, t.smp_isis),
     ):
         BLOCKS[name] = Block(file, command or _self(name), True, render, needs_deu=False)
+    for name, file, args, columns, until, fast in CLI_OUTPUTS:
+        BLOCKS[name] = Block(file, t.cli_command(args, columns), fast,
+                             partial(_cli_output, args, columns, until), needs_deu=False)
+
+
+def _cli_output(args, columns, until, _: Path) -> str:
+    from allegiance.docs_tables import cli_output
+
+    return cli_output(args, columns, until=until)
+
+
+#: blocks that are what a command prints: (name, file, arguments, columns, last line, fast)
+CLI_OUTPUTS = (
+    ("levers-example", "docs/levers.md", ("levers", "syria-2014", "--coalition", "local",
+                                          "--model", "mean"), 160, "└", True),
+)
 
 
 _register_tables()

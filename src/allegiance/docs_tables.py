@@ -305,3 +305,23 @@ def smp_isis(root: Path) -> str:
             cells = " ".join(f"{row[t]:5.1f}" for t in shown)
             lines.append(f"{actor:5} {label:10} {cells} ... {row[-1]:5.1f}   ({len(row)} states)")
     return "\n".join(lines) + "\n```\n"
+
+
+# ------------------------------------------------------------- outputs of the command line
+def cli_command(args: tuple[str, ...], columns: int) -> str:
+    """The command named beside a block of command-line output."""
+    return f"COLUMNS={columns} allegiance {' '.join(args)}"
+
+
+def cli_output(args: tuple[str, ...], columns: int, *, until: str | None = None) -> str:
+    """What ``allegiance ARGS`` prints at ``columns`` columns (trailing spaces dropped), as a
+    text block headed by the command; ``until``: stop after the first line that starts so."""
+    proc = subprocess.run([sys.executable, "-m", "allegiance.cli", *args], check=True,
+                          capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": str(columns)})
+    lines = []
+    for line in proc.stdout.rstrip().splitlines():
+        lines.append(line.rstrip())
+        if until is not None and line.startswith(until):
+            break
+    return "```\n$ allegiance " + " ".join(args) + "\n" + "\n".join(lines) + "\n```\n"
