@@ -331,6 +331,15 @@ def _cli_output(args, columns, until, _: Path) -> str:
 CLI_OUTPUTS = (
     ("levers-example", "docs/levers.md", ("levers", "syria-2014", "--coalition", "local",
                                           "--model", "mean"), 160, "└", True),
+    ("uncertainty-montecarlo", "docs/uncertainty.md", (
+        "montecarlo", "syria-2014", "--model", "bdm", "--runs", "20000", "--seed", "2014",
+        "--until-se", "0.005"), 130, None, False),
+    ("uncertainty-sensitivity", "docs/uncertainty.md", (
+        "sensitivity", "syria-2014", "--model", "bdm", "--runs", "4000", "--seed", "2014",
+        "--top", "5"), 130, None, True),
+    ("uncertainty-timeline", "docs/uncertainty.md", (
+        "timeline", "syria-2014", "--model", "bdm", "--runs", "4000", "--seed", "2014"), 130,
+     None, True),
 )
 
 
