@@ -314,6 +314,7 @@ def _register_tables() -> None:
         ("syria-spread", "docs/scenarios/syria-2014.md", None, t.syria_spread),
         ("syria-levers", "docs/scenarios/syria-2014.md", t.LEVERS, t.syria_levers),
         ("smp-isis", "docs/models/smp.md", None, t.smp_isis),
+        ("forecast-cycle-warning", "docs/forecast-format.md", None, t.cycle_warning),
     ):
         BLOCKS[name] = Block(file, command or _self(name), True, render, needs_deu=False)
     for name, file, args, columns, until, fast in CLI_OUTPUTS:
