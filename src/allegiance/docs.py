@@ -10,9 +10,13 @@ block and the command that produces it::
 ``python -m allegiance.docs`` (``make docs``) recomputes every block and rewrites the text
 between its markers (atomically); ``--fast`` only the blocks that take seconds (the test suite
 regenerates those and fails when the committed text differs: ``tests/test_docs_tables.py``);
-``--check`` writes nothing and exits 1 when a block differs. Slow blocks (the full backtest
+``--check`` writes nothing and exits 1 when a block differs; ``--only NAME`` (``--block``,
+repeatable) recomputes that block alone. Slow blocks (the full backtest
 with the stochastic exchange model) end with a line saying when, on what machine and in how
 long they were measured.
+
+The blocks outside docs/validation.md (coalitions, the syria-2014 scenario, SMP against KTAB,
+levers, uncertainty; outputs of the command line) are written by :mod:`allegiance.docs_tables`.
 
 The DEU development split is read from ``../shared/reference/deu/deu3-dev.tsv`` beside the
 repository, or from ``--deu PATH``.
@@ -296,52 +300,14 @@ BLOCKS: dict[str, Block] = {
 
 
 def _register_tables() -> None:
-    """The blocks of docs/coalitions.md, docs/scenarios/syria-2014.md and docs/models/smp.md
-    (:mod:`allegiance.docs_tables`): all quick, none needs DEU."""
+    """The blocks of :mod:`allegiance.docs_tables`: all without DEU."""
     from allegiance import docs_tables as t
 
-    for name, file, command, render in (
-        ("coalitions-weights", "docs/coalitions.md", None, t.game_weights),
-        ("coalitions-power-share", "docs/coalitions.md", None, t.power_versus_weight),
-        ("coalitions-integer-game", "docs/coalitions.md", None, t.integer_game),
-        ("coalitions-leiserson", "docs/coalitions.md", None, t.minimal_range),
-        ("coalitions-blocs", "docs/coalitions.md", None, t.blocs_in_forecast),
-        ("coalitions-report", "docs/coalitions.md", None, t.coalition_summary),
-        ("coalitions-report-members", "docs/coalitions.md", None, t.coalition_members),
-        ("coalitions-report-quota", "docs/coalitions.md", None, t.coalition_quota),
-        ("coalitions-utility", "docs/coalitions.md", None, t.utility_arithmetic),
-        ("syria-estimates", "docs/scenarios/syria-2014.md", None, t.syria_estimates),
-        ("syria-spread", "docs/scenarios/syria-2014.md", None, t.syria_spread),
-        ("syria-levers", "docs/scenarios/syria-2014.md", t.LEVERS, t.syria_levers),
-        ("smp-isis", "docs/models/smp.md", None, t.smp_isis),
-        ("forecast-cycle-warning", "docs/forecast-format.md", None, t.cycle_warning),
-    ):
+    for name, file, command, render in t.TABLES:
         BLOCKS[name] = Block(file, command or _self(name), True, render, needs_deu=False)
-    for name, file, args, columns, until, fast in CLI_OUTPUTS:
+    for name, file, args, columns, until, fast in t.CLI_OUTPUTS:
         BLOCKS[name] = Block(file, t.cli_command(args, columns), fast,
-                             partial(_cli_output, args, columns, until), needs_deu=False)
-
-
-def _cli_output(args, columns, until, _: Path) -> str:
-    from allegiance.docs_tables import cli_output
-
-    return cli_output(args, columns, until=until)
-
-
-#: blocks that are what a command prints: (name, file, arguments, columns, last line, fast)
-CLI_OUTPUTS = (
-    ("levers-example", "docs/levers.md", ("levers", "syria-2014", "--coalition", "local",
-                                          "--model", "mean"), 160, "└", True),
-    ("uncertainty-montecarlo", "docs/uncertainty.md", (
-        "montecarlo", "syria-2014", "--model", "bdm", "--runs", "20000", "--seed", "2014",
-        "--until-se", "0.005"), 130, None, False),
-    ("uncertainty-sensitivity", "docs/uncertainty.md", (
-        "sensitivity", "syria-2014", "--model", "bdm", "--runs", "4000", "--seed", "2014",
-        "--top", "5"), 130, None, True),
-    ("uncertainty-timeline", "docs/uncertainty.md", (
-        "timeline", "syria-2014", "--model", "bdm", "--runs", "4000", "--seed", "2014"), 130,
-     None, True),
-)
+                             partial(t.cli_output, args, columns, until), needs_deu=False)
 
 
 _register_tables()
@@ -396,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on a "
                         "difference")
     parser.add_argument("--block", "--only", action="append", choices=sorted(BLOCKS),
-                        help="only this block (repeatable)")
+                        metavar="NAME",
+                        help="only this block (repeatable): " + ", ".join(sorted(BLOCKS)))
     parser.add_argument("--deu", type=Path, help=f"the DEU development split ({DEU_NAME})")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository")
     args = parser.parse_args(argv)

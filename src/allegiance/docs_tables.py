@@ -314,7 +314,7 @@ def cli_command(args: tuple[str, ...], columns: int) -> str:
     return f"COLUMNS={columns} allegiance {' '.join(args)}"
 
 
-def cli_output(args: tuple[str, ...], columns: int, *, until: str | None = None) -> str:
+def cli_output(args: tuple[str, ...], columns: int, until: str | None, _: Path) -> str:
     """What ``allegiance ARGS`` prints at ``columns`` columns (trailing spaces dropped), as a
     text block headed by the command; ``until``: stop after the first line that starts so."""
     proc = subprocess.run([sys.executable, "-m", "allegiance.cli", *args], check=True,
@@ -334,3 +334,38 @@ def cycle_warning(_: Path) -> str:
                            "bdm", "-f", "json"], check=True, capture_output=True, text=True)
     warning = next(w for w in json.loads(proc.stdout)["warnings"] if " cycle " in w)
     return f"  `{warning}`;\n"
+
+
+#: (block name, file, command named beside it (None: ``python -m allegiance.docs --block NAME``),
+#: the function that writes it)
+TABLES = (
+    ("coalitions-weights", "docs/coalitions.md", None, game_weights),
+    ("coalitions-power-share", "docs/coalitions.md", None, power_versus_weight),
+    ("coalitions-integer-game", "docs/coalitions.md", None, integer_game),
+    ("coalitions-leiserson", "docs/coalitions.md", None, minimal_range),
+    ("coalitions-blocs", "docs/coalitions.md", None, blocs_in_forecast),
+    ("coalitions-report", "docs/coalitions.md", None, coalition_summary),
+    ("coalitions-report-members", "docs/coalitions.md", None, coalition_members),
+    ("coalitions-report-quota", "docs/coalitions.md", None, coalition_quota),
+    ("coalitions-utility", "docs/coalitions.md", None, utility_arithmetic),
+    ("syria-estimates", "docs/scenarios/syria-2014.md", None, syria_estimates),
+    ("syria-spread", "docs/scenarios/syria-2014.md", None, syria_spread),
+    ("syria-levers", "docs/scenarios/syria-2014.md", LEVERS, syria_levers),
+    ("smp-isis", "docs/models/smp.md", None, smp_isis),
+    ("forecast-cycle-warning", "docs/forecast-format.md", None, cycle_warning),
+)
+
+#: blocks that are what a command prints: (name, file, arguments, columns, last line, fast)
+CLI_OUTPUTS = (
+    ("levers-example", "docs/levers.md", ("levers", "syria-2014", "--coalition", "local",
+                                          "--model", "mean"), 160, "└", True),
+    ("uncertainty-montecarlo", "docs/uncertainty.md", (
+        "montecarlo", "syria-2014", "--model", "bdm", "--runs", "20000", "--seed", "2014",
+        "--until-se", "0.005"), 130, None, False),
+    ("uncertainty-sensitivity", "docs/uncertainty.md", (
+        "sensitivity", "syria-2014", "--model", "bdm", "--runs", "4000", "--seed", "2014",
+        "--top", "5"), 130, None, True),
+    ("uncertainty-timeline", "docs/uncertainty.md", (
+        "timeline", "syria-2014", "--model", "bdm", "--runs", "4000", "--seed", "2014"), 130,
+     None, True),
+)
