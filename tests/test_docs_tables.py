@@ -237,3 +237,43 @@ def test_power_prose_claim_holds_in_its_table():
     for actor in ("assad", "officers"):
         assert float(rows[actor]["SS after"]) < float(rows[actor]["SS before"])
     assert float(rows["isis"]["SS after"]) > float(rows["isis"]["SS before"])
+
+
+def _table_rows(name: str) -> list[list[str]]:
+    """The body rows of the Rich tables in a block of command output (cells stripped)."""
+    return [[c.strip() for c in line.strip("│").split("│")]
+            for line in _committed(name).splitlines() if line.startswith("│")]
+
+
+def _p_gains(cell: str) -> dict[str, float]:
+    return {m.rsplit(" ", 1)[0]: float(m.rsplit(" ", 1)[1].rstrip("%")) for m in cell.split(", ")}
+
+
+def test_uncertainty_prose_claims_hold_in_its_outputs():
+    # Monte Carlo: the rebels would join in most draws, the officers and the Alawite base far
+    # less often; with the US the officers' gain becomes rare
+    rows = {r[0]: r for r in _table_rows("uncertainty-montecarlo") if r[0] in
+            ("regional", "local", "local-us", "regime")}
+    local, local_us = _p_gains(rows["local"][3]), _p_gains(rows["local-us"][3])
+    assert local["rebels"] > 85 and max(local["officers"], local["alawites"]) < 70
+    assert local_us["officers"] < local["officers"] / 2
+    # sensitivity: the US's salience on assad-future comes first, with the largest Sobol index
+    text = _committed("uncertainty-sensitivity")
+    first = text.index("(assad-future): forecast")
+    table = [r for r in _table_rows("uncertainty-sensitivity")
+             if text.index("│ " + r[0]) > first][:6]
+    assert table[0][0] == "usa.assad-future.salience"
+    assert float(table[0][-1]) == max(float(r[-1]) for r in table)
+    # timeline: the officers' position on assad-future and the US's on isis-priority have the
+    # largest effects; the regime's chance falls and the officers would rather stay out after
+    changes = {r[0]: r for r in _table_rows("uncertainty-timeline") if len(r) == 5}
+    effect = {k: [0.0 if c == "·" else float(c) for c in r[2:]] for k, r in changes.items()
+              if "→" in r[1]}
+    assert min(effect, key=lambda k: effect[k][0]) == "officers.assad-future.position"
+    assert max(effect, key=lambda k: effect[k][1]) == "usa.isis-priority.position"
+    assert min(effect, key=lambda k: effect[k][0] if k != "officers.assad-future.position"
+               else 0) == "alawites.assad-future.position"
+    assert "officers gains by joining: True → False" in _committed("uncertainty-timeline")
+    verdicts = [r for r in _table_rows("uncertainty-timeline") if len(r) == 6]
+    regime = verdicts[[r[0] for r in verdicts].index("regime"):][:2]
+    assert float(regime[1][4].split("%")[0]) < float(regime[0][4].split("%")[0])
