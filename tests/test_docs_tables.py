@@ -172,3 +172,108 @@ def test_learned_prose_claims_hold_in_its_tables():
     assert low < 0 < high or low <= 0 <= high
     # "the pooled stack gains a fraction of a point"
     assert 0 <= mean - pooled < 1
+
+
+# ------------------------- the prose of coalitions.md, syria-2014.md, smp.md agrees with its tables
+def test_coalition_report_prose_claims_hold_in_its_tables():
+    summary = _rows("coalitions-report")
+    assert len(summary) == 4 and all(r["winning"].startswith("no") for r in summary)
+    from allegiance import docs_tables
+
+    report = docs_tables.report()
+    assert all(not a.joiners for name in docs_tables.EXAMPLE for a in report.coalitions[name])
+    members = _rows("coalitions-report-members")
+
+    def gains(row):
+        return {g.rsplit(" ", 1)[0]: float(g.rsplit(" ", 1)[1])
+                for g in row["members' gain by joining"].split(", ")}
+    # "every regional member gains"; "the local members' gains are small and change sign"
+    assert all(v > 0 for r in members if r["coalition"] == "regional" for v in gains(r).values())
+    local = [gains(r) for r in members if r["coalition"] == "local"]
+    assert all(abs(v) < 0.05 for g in local for v in g.values())
+    assert {a for a, v in local[0].items() if v < 0} != {a for a, v in local[1].items() if v < 0}
+    # "with a 25 % quota the local coalition wins before Tabqa with all three members pivotal,
+    # and just misses after it"
+    before, after = _rows("coalitions-report-quota")
+    assert before["winning"].startswith("yes") and before["pivotal"].count(",") == 2
+    assert after["winning"].startswith("no")
+
+
+def test_syria_prose_claims_hold_in_its_tables():
+    spread = {(r["coalition"], r["as of"]): r for r in _rows("syria-spread")}
+    before, after = spread["local", "2014-08-01"], spread["local", "2014-09-08"]
+
+    def by_issue(row):
+        return [float(x) for x in row["spread (assad-future, isis-priority, settlement)"]
+                .split(", ")]
+
+    def share(row):
+        return float(row["combined share"].rstrip(" %"))
+    # "draw together on assad-future and settlement"; "share falls slightly"; "far from a
+    # majority"; "the regime alignment holds about half of it in both states"
+    assert by_issue(after)[0] < by_issue(before)[0] and by_issue(after)[2] < by_issue(before)[2]
+    assert share(after) < share(before) < 35
+    assert all(40 <= share(spread["regime", d]) <= 60 for d in ("2014-08-01", "2014-09-08"))
+    levers = {r["`--levers`"]: r for r in _rows("syria-levers")}
+    # "no change inside the plausible ranges"; "us-train-equip alone finds no solution even
+    # beyond the ranges"
+    assert all(r["inside the ranges"] == "none (exact)" for r in levers.values())
+    assert levers["`us-train-equip`"]["cheapest found beyond them"].startswith("none")
+    assert "cost" in levers["`alawi-doubts,us-train-equip`"]["cheapest found beyond them"]
+
+
+def test_smp_isis_rows_agree_with_ktab():
+    rows = [line.split() for line in _committed("smp-isis").splitlines()
+            if line.startswith(("isis ", "usa "))]
+    by = {(r[0], r[1]): r[2:] for r in rows}
+    for actor in ("isis", "usa"):
+        assert by[actor, "KTAB"][1:] == by[actor, "allegiance"]  # "KTAB smpc" is two words
+    assert float(by["isis", "allegiance"][-3]) > 50  # ISIS ends far from 0
+
+
+def test_power_prose_claim_holds_in_its_table():
+    # "Tabqa moves power from the regime's side (assad, officers) to ISIS"
+    rows = {r["actor"]: r for r in _rows("coalitions-power")}
+    for actor in ("assad", "officers"):
+        assert float(rows[actor]["SS after"]) < float(rows[actor]["SS before"])
+    assert float(rows["isis"]["SS after"]) > float(rows["isis"]["SS before"])
+
+
+def _table_rows(name: str) -> list[list[str]]:
+    """The body rows of the Rich tables in a block of command output (cells stripped)."""
+    return [[c.strip() for c in line.strip("│").split("│")]
+            for line in _committed(name).splitlines() if line.startswith("│")]
+
+
+def _p_gains(cell: str) -> dict[str, float]:
+    return {m.rsplit(" ", 1)[0]: float(m.rsplit(" ", 1)[1].rstrip("%")) for m in cell.split(", ")}
+
+
+def test_uncertainty_prose_claims_hold_in_its_outputs():
+    # Monte Carlo: the rebels would join in most draws, the officers and the Alawite base far
+    # less often; with the US the officers' gain becomes rare
+    rows = {r[0]: r for r in _table_rows("uncertainty-montecarlo") if r[0] in
+            ("regional", "local", "local-us", "regime")}
+    local, local_us = _p_gains(rows["local"][3]), _p_gains(rows["local-us"][3])
+    assert local["rebels"] > 85 and max(local["officers"], local["alawites"]) < 70
+    assert local_us["officers"] < local["officers"] / 2
+    # sensitivity: the US's salience on assad-future comes first, with the largest Sobol index
+    text = _committed("uncertainty-sensitivity")
+    first = text.index("(assad-future): forecast")
+    table = [r for r in _table_rows("uncertainty-sensitivity")
+             if text.index("│ " + r[0]) > first][:6]
+    assert table[0][0] == "usa.assad-future.salience"
+    assert float(table[0][-1]) == max(float(r[-1]) for r in table)
+    # timeline: the officers' position on assad-future and the US's on isis-priority have the
+    # largest effects; the regime's chance falls and the officers would rather stay out after
+    changes = {r[0]: r for r in _table_rows("uncertainty-timeline") if len(r) == 5}
+    effect = {k: [0.0 if c == "·" else float(c) for c in r[2:]] for k, r in changes.items()
+              if "→" in r[1]}
+    assert min(effect, key=lambda k: effect[k][0]) == "officers.assad-future.position"
+    assert max(effect, key=lambda k: effect[k][1]) == "usa.isis-priority.position"
+    assert min(effect, key=lambda k: effect[k][0] if k != "officers.assad-future.position"
+               else 0) == "alawites.assad-future.position"
+    assert "officers gains by joining: True → False" in _committed("uncertainty-timeline")
+    verdicts = [r for r in _table_rows("uncertainty-timeline") if len(r) == 6]
+    regime = verdicts[[r[0] for r in verdicts].index("regime"):][:2]
+    assert float(regime[1][4].split("%")[0]) < float(regime[0][4].split("%")[0])

@@ -23,6 +23,7 @@ from allegiance.cli_common import (
     err_console,
     fail,
     load,
+    model_progress,
     parse_params,
     print_problems,
     styled,
@@ -124,8 +125,9 @@ def forecast_command(
     with recording("forecast", save=save, db=db, source=scenario, input_format=input_format,
                    model=model, params=params, options=options, seed=seed, as_of=as_of,
                    variant=variant, label=label) as run, user_errors():
-        analysis = compute_forecast(loaded, model=model, params=params, options=options,
-                                    seed=seed, as_of=as_of, variant=variant)
+        with model_progress(model):
+            analysis = compute_forecast(loaded, model=model, params=params, options=options,
+                                        seed=seed, as_of=as_of, variant=variant)
         run_id = run.finish(analysis.document()) if save else None
     result = analysis.value
     if output_format is OutputFormat.json:

@@ -328,3 +328,40 @@ def write_output(text: str, output: str | None) -> None:
         sys.stderr.write(f"wrote {output}\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@contextlib.contextmanager
+def model_progress(model: str) -> Iterator[None]:
+    """For a model whose long runs report progress (``smp`` with many actors): a Rich bar on
+    standard error, turn by turn and within each turn, shown from the first report on (short
+    runs report nothing and show nothing)."""
+    if model != "smp":
+        yield
+        return
+    from allegiance.models.smp.progress import reporting
+
+    state: dict[str, Any] = {}
+
+    def update(turn: int, most: int, done: float) -> None:
+        if "bar" not in state:
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            label = "smp turn {task.fields[turn]} (at most {task.fields[most]})"
+            bar = Progress(TextColumn(label), BarColumn(), TaskProgressColumn(),
+                           TimeElapsedColumn(), console=err_console.rich, transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("smp", total=1.0, turn=1, most=most)
+        state["bar"].update(state["task"], completed=done, turn=min(turn + 1, most), most=most)
+
+    try:
+        with reporting(update):
+            yield
+    finally:
+        if "bar" in state:
+            state["bar"].stop()

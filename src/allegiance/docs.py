@@ -10,9 +10,13 @@ block and the command that produces it::
 ``python -m allegiance.docs`` (``make docs``) recomputes every block and rewrites the text
 between its markers (atomically); ``--fast`` only the blocks that take seconds (the test suite
 regenerates those and fails when the committed text differs: ``tests/test_docs_tables.py``);
-``--check`` writes nothing and exits 1 when a block differs. Slow blocks (the full backtest
+``--check`` writes nothing and exits 1 when a block differs; ``--only NAME`` (``--block``,
+repeatable) recomputes that block alone. Slow blocks (the full backtest
 with the stochastic exchange model) end with a line saying when, on what machine and in how
 long they were measured.
+
+The blocks outside docs/validation.md (coalitions, the syria-2014 scenario, SMP against KTAB,
+levers, uncertainty; outputs of the command line) are written by :mod:`allegiance.docs_tables`.
 
 The DEU development split is read from ``../shared/reference/deu/deu3-dev.tsv`` beside the
 repository, or from ``--deu PATH``.
@@ -36,7 +40,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 DEU_NAME = "deu3-dev.tsv"
@@ -294,6 +298,20 @@ BLOCKS: dict[str, Block] = {
                                 _render_axelrod, needs_deu=False),
 }
 
+
+def _register_tables() -> None:
+    """The blocks of :mod:`allegiance.docs_tables`: all without DEU."""
+    from allegiance import docs_tables as t
+
+    for name, file, command, render in t.TABLES:
+        BLOCKS[name] = Block(file, command or _self(name), True, render, needs_deu=False)
+    for name, file, args, columns, until, fast in t.CLI_OUTPUTS:
+        BLOCKS[name] = Block(file, t.cli_command(args, columns), fast,
+                             partial(t.cli_output, args, columns, until), needs_deu=False)
+
+
+_register_tables()
+
 _MARKER = "<!-- begin generated {name}: {command} -->"
 
 
@@ -343,8 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fast", action="store_true", help="only the blocks that take seconds")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on a "
                         "difference")
-    parser.add_argument("--block", action="append", choices=sorted(BLOCKS),
-                        help="only this block (repeatable)")
+    parser.add_argument("--block", "--only", action="append", choices=sorted(BLOCKS),
+                        metavar="NAME",
+                        help="only this block (repeatable): " + ", ".join(sorted(BLOCKS)))
     parser.add_argument("--deu", type=Path, help=f"the DEU development split ({DEU_NAME})")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository")
     args = parser.parse_args(argv)

@@ -108,9 +108,18 @@ def pair_probability(vpm, s1, s2):
 @njit(cache=True)
 def pce(util_t, weight, rule, vpm, pcem):
     """Outcome probabilities of options valued by ``util_t[option, voter]``."""
-    m, nv = util_t.shape
+    m = util_t.shape[0]
     c = np.empty((m, m))
-    for a in range(m):
+    pce_coalitions(util_t, weight, rule, c, 0, m)
+    return pce_from_coalitions(c, vpm, pcem)
+
+
+@njit(cache=True)
+def pce_coalitions(util_t, weight, rule, c, start, stop):
+    """Rows ``start:stop`` of the pairwise coalition strengths (row a: every b < a), the
+    O(options² × voters) part of :func:`pce`; rows run in any blocks give the same ``c``."""
+    nv = util_t.shape[1]
+    for a in range(start, stop):
         for b in range(a):
             cab = MIN_COALITION
             cba = MIN_COALITION
@@ -123,6 +132,12 @@ def pce(util_t, weight, rule, vpm, pcem):
             c[a, b] = cab
             c[b, a] = cba
         c[a, a] = MIN_COALITION
+
+
+@njit(cache=True)
+def pce_from_coalitions(c, vpm, pcem):
+    """The outcome probabilities from the coalition strengths ``c`` (:func:`pce_coalitions`)."""
+    m = c.shape[0]
     p_win = np.empty((m, m))
     for a in range(m):
         for b in range(a):
@@ -234,13 +249,19 @@ def distance_matrix(ideal, position, salience):
 @njit(cache=True)
 def assess(ideal, position, salience, cap, rule, vpm, pcem, r_range):
     d = distance_matrix(ideal, position, salience)
+    p = pce(neutral_values(d), cap, rule, vpm, pcem)
+    return d, big_r(p, r_range)
+
+
+@njit(cache=True)
+def neutral_values(d):
+    """Every position's risk-neutral value to every actor, ``[option, voter]``."""
     n = d.shape[0]
-    value_t = np.empty((n, n))  # [option, voter]
+    value_t = np.empty((n, n))
     for k in range(n):
         for a in range(n):
             value_t[a, k] = util(d[k, a], 0.0)
-    p = pce(value_t, cap, rule, vpm, pcem)
-    return d, big_r(p, r_range)
+    return value_t
 
 
 @njit(cache=True)
@@ -334,14 +355,16 @@ def _search_row(i, d, d_t, risk, weight, s_sum, rule, adjust, commit, target, pr
 
 
 @njit(cache=True)
-def _search_serial(d, d_t, risk, weight, s_sum, rule, adjust, commit, target, prob, gain):
-    for i in range(d.shape[0]):
+def _search_serial(start, stop, d, d_t, risk, weight, s_sum, rule, adjust, commit, target, prob,
+                   gain):
+    for i in range(start, stop):
         _search_row(i, d, d_t, risk, weight, s_sum, rule, adjust, commit, target, prob, gain)
 
 
 @njit(cache=True, parallel=True)
-def _search_parallel(d, d_t, risk, weight, s_sum, rule, adjust, commit, target, prob, gain):
-    for i in prange(d.shape[0]):
+def _search_parallel(start, stop, d, d_t, risk, weight, s_sum, rule, adjust, commit, target,
+                     prob, gain):
+    for i in prange(start, stop):
         _search_row(i, d, d_t, risk, weight, s_sum, rule, adjust, commit, target, prob, gain)
 
 
@@ -357,11 +380,21 @@ def challenge_search(d, risk, weight, s_sum, rule, adjust, commit):
     target = np.full(n, -1)
     prob = np.full(n, np.nan)
     gain = np.full(n, np.nan)
-    if n >= PARALLEL_FROM:
-        _search_parallel(d, d_t, risk, weight, s_sum, rule, adjust, commit, target, prob, gain)
-    else:
-        _search_serial(d, d_t, risk, weight, s_sum, rule, adjust, commit, target, prob, gain)
+    search_rows(0, n, d, d_t, risk, weight, s_sum, rule, adjust, commit, target, prob, gain)
     return target, prob, gain
+
+
+@njit(cache=True)
+def search_rows(start, stop, d, d_t, risk, weight, s_sum, rule, adjust, commit, target, prob,
+                gain):
+    """The best targets of actors ``start:stop`` (rows are independent: any blocks of rows
+    give the same numbers as :func:`challenge_search`)."""
+    if d.shape[0] >= PARALLEL_FROM:
+        _search_parallel(start, stop, d, d_t, risk, weight, s_sum, rule, adjust, commit, target,
+                         prob, gain)
+    else:
+        _search_serial(start, stop, d, d_t, risk, weight, s_sum, rule, adjust, commit, target,
+                       prob, gain)
 
 
 @njit(cache=True)

@@ -371,8 +371,11 @@ class SpatialModel(Model):
         n = len(cap)
         acc = np.zeros((1, 1)) if accommodation is None else np.ascontiguousarray(accommodation)
         draws = uniforms if uniforms.size else np.zeros((1, 1))
+        from allegiance.models.smp import stepwise  # blocks: progress, Ctrl-C within a turn
+
+        play = stepwise if n >= stepwise.STEPWISE_FROM else kernels
         (t, history, risks, targets, estimates, n_bargains, b_init, b_rcvr, b_kind, b_pos_i,
-         b_pos_j, adopted, chosen_prob, queue_len, ratios, final_d) = kernels.run(
+         b_pos_j, adopted, chosen_prob, queue_len, ratios, final_d) = play.run(
             np.ascontiguousarray(position, dtype=float),
             np.ascontiguousarray(salience, dtype=float), np.ascontiguousarray(cap, dtype=float),
             acc, accommodation is not None, engine_codes(self), int(self.rounds),

@@ -256,8 +256,10 @@ def win_probability(params, state, position, cap, return_reps=False, kernels=Non
     u = self_utility(params, state)[:, reps]
     if kernels is not None:
         codes = engine_codes(params)
-        p = kernels.pce(np.ascontiguousarray(u.T), np.ascontiguousarray(cap, dtype=float),
-                        codes[0], codes[1], codes[2])
+        from allegiance.models.smp import stepwise  # in blocks: Ctrl-C heard
+
+        p = stepwise.pce(np.ascontiguousarray(u.T), np.ascontiguousarray(cap, dtype=float),
+                         codes[0], codes[1], codes[2])
     else:
         p = scalar_pce(u, cap, params.voting_rule, params.victory_prob_model, params.pce_model)
     out = {"by_representative": p, "by_actor": p[klass]}
