@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from allegiance.io import DEFAULT_SCENARIO, load_scenario
-from allegiance.models.base import ExplainTable, ParameterError
-from allegiance.models.registry import UnknownModelError
-from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid
 from allegiance.textstyle import styled
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the scenario layer and the models load where a command uses them
     from rich.table import Table
+
+    from allegiance.models.base import ExplainTable
+    from allegiance.scenario.model import Problem, Scenario
 
 
 class _LazyConsole:
@@ -183,17 +182,23 @@ def user_errors() -> Iterator[None]:
     """Turn the errors a user can cause into a clear message and exit code 2."""
     try:
         yield
-    except ScenarioInvalid as exc:
-        print_problems(exc.problems)
-        count = len(exc.errors)
-        err_console.print(styled((f"{count} error(s); nothing was run.", "bold red")))
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (ParameterError, UnknownModelError) as exc:
-        fail(str(exc))
-    except KeyError as exc:  # unknown variant / actor / issue names
-        fail(str(exc.args[0]) if exc.args else str(exc))
-    except ValueError as exc:
-        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - anything else is raised again below
+        from allegiance.models.base import ParameterError
+        from allegiance.models.registry import UnknownModelError
+        from allegiance.scenario.model import ScenarioInvalid
+
+        if isinstance(exc, ScenarioInvalid):
+            print_problems(exc.problems)
+            count = len(exc.errors)
+            err_console.print(styled((f"{count} error(s); nothing was run.", "bold red")))
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        if isinstance(exc, ParameterError | UnknownModelError):
+            fail(str(exc))
+        if isinstance(exc, KeyError):  # unknown variant / actor / issue names
+            fail(str(exc.args[0]) if exc.args else str(exc))
+        if isinstance(exc, ValueError):
+            fail(str(exc))
+        raise
 
 
 def load(
@@ -204,6 +209,8 @@ def load(
     variant: str | None = None,
 ) -> Scenario:
     """Load a scenario for a command, applying ``--variant`` then ``--as-of``."""
+    from allegiance.io import DEFAULT_SCENARIO, load_scenario
+
     with user_errors():
         loaded = load_scenario(scenario or DEFAULT_SCENARIO, input_format)
         if variant:
