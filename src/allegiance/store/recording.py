@@ -155,3 +155,13 @@ def to_json_text(document: dict[str, Any], indent: int | None = 2) -> str:
 def with_run_id(document: dict[str, Any], run_id: int | None) -> dict[str, Any]:
     """The JSON output: the document, with ``"run_id"`` when the run was stored."""
     return document if run_id is None else {**document, "run_id": run_id}
+
+
+def json_text_with_run_id(text: str, run_id: int | None) -> str:
+    """A JSON document's text (a file a command writes, such as ``backtest.json``), with
+    ``"run_id"`` last when the run was stored; unchanged otherwise."""
+    if run_id is None:
+        return text
+    import json
+
+    return json.dumps(with_run_id(json.loads(text), run_id), indent=2) + "\n"

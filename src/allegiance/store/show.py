@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import types
 import typing
 from types import SimpleNamespace
 from typing import Any
@@ -164,6 +165,9 @@ def from_dict(cls, data: Any):
 
 def _convert(hint: Any, value: Any) -> Any:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType) and value is not None:
+        kinds = [a for a in args if a is not type(None)]
+        return _convert(kinds[0], value) if len(kinds) == 1 else value
     if dataclasses.is_dataclass(hint) and isinstance(value, dict):
         return from_dict(hint, value)
     if origin is list and args and isinstance(value, list):
@@ -200,6 +204,17 @@ def _render_backtest(document, record, version) -> None:
             console.print(f"[dim]{s.model} ({s.capability}): {s.note}[/]")
 
 
+def _render_levers(document, record, version) -> None:
+    from allegiance.cli_common import console
+    from allegiance.levers.analysis import LeversResult
+    from allegiance.levers.render import render_levers
+
+    seconds = 0.0
+    if record.started_at is not None and record.finished_at is not None:
+        seconds = (record.finished_at - record.started_at).total_seconds()
+    render_levers(from_dict(LeversResult, {**document, "seconds": seconds}), console)
+
+
 def _render_power(document, record, version) -> None:
     """Power indices are exact and quick: recomputed from the stored inputs and drawn when they
     equal the stored document (which is printed as JSON otherwise)."""
@@ -233,4 +248,5 @@ RENDERERS = {
     "coalitions": _render_coalitions,
     "backtest": _render_backtest,
     "power": _render_power,
+    "levers": _render_levers,
 }
