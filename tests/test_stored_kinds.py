@@ -9,8 +9,10 @@ checks on PostgreSQL too).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -81,3 +83,94 @@ def test_backtest_json_names_the_stored_run(tmp_path):
     table = cli("runs", "show", str(run_id), "--db", db).stdout
     assert table.startswith(f"run {run_id}: backtest of ") and "median" in table
     assert cli("runs", "rerun", str(run_id), "--db", db).stdout.strip() == "identical"
+
+
+REPORT = ["report", "eu-emissions-1994", "--model", "median", "--runs", "20", "--seed", "3",
+          "--no-progress"]
+
+
+def _runs(db: str) -> list:
+    store = open_store(db)
+    try:
+        return store.list_runs()
+    finally:
+        store.close()
+
+
+def test_a_written_report_is_a_stored_run_that_reruns_identical(tmp_path):
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    page = tmp_path / "briefing.html"
+    out = cli(*REPORT, "-o", str(page), "--db", db, "--label", "weekly").stdout
+    [listed] = _runs(db)
+    assert out.strip() == f"saved as run {listed.id}"
+    record = open_store(db).get_run(listed.id)
+    assert (record.kind, record.model, record.seed, record.label) == (
+        "report", "mean,median", 3, "weekly")
+    assert record.options == {"models": ["median"], "runs": 20, "analysis_model": "mean",
+                              "backtest": None, "levers": True}
+    written = record.result["output"]
+    assert written["file"] == str(page) and written["format"] == "html"
+    assert written["sha256"] == hashlib.sha256(page.read_bytes()).hexdigest()
+    settings = record.result["settings"]
+    assert settings["content_hash"] == record.scenario_hash and settings["seed"] == 3
+    assert set(settings["models"]) == {"mean", "median"} and settings["allegiance_version"]
+    assert record.result["summary"] and record.result["forecasts"]["median"]["outcome"]
+
+    shown = cli("runs", "show", str(listed.id), "--db", db).stdout
+    assert shown.startswith(f"run {listed.id}: report of eu-emissions-1994 ")
+    assert record.result["summary"][0][:40] in shown.replace("\n", " ")
+    assert f"written to {page}" in shown and "still there, unchanged" in shown
+    page.write_text("edited")
+    assert "changed since" in cli("runs", "show", str(listed.id), "--db", db).stdout
+
+    rerun = cli("runs", "rerun", str(listed.id), "--db", db).stdout.splitlines()
+    assert rerun == ["identical", f"the page renders again: the same bytes as the stored {page}"]
+
+
+def test_a_report_rerun_detects_a_changed_number(tmp_path):
+    from sqlalchemy import text
+
+    from allegiance.store.engine import make_engine
+    from allegiance.store.records import encode_result
+
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    cli(*REPORT, "-o", str(tmp_path / "b.html"), "--db", db)
+    [listed] = _runs(db)
+    document = open_store(db).get_run(listed.id).result
+    document["forecasts"]["median"]["outcome"]["emission-standards-date"] = 1234.5
+    data, encoding, digest = encode_result(document)
+    engine = make_engine(db)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE runs SET result = :r, result_encoding = :e, "
+                                "result_sha256 = :d WHERE id = :i"),
+                           {"r": data, "e": encoding, "d": digest, "i": listed.id})
+    engine.dispose()
+    result = cli("runs", "rerun", str(listed.id), "--db", db, ok=False)
+    assert result.exit_code == 1, result.output
+    assert "forecasts.median.outcome.emission-standards-date: stored 1234.5" in result.stdout
+
+
+def test_a_report_is_stored_when_a_store_exists_unless_no_save(tmp_path, monkeypatch):
+    configured = f"sqlite:///{tmp_path / 'configured.db'}"
+    monkeypatch.setenv("ALLEGIANCE_DATABASE_URL", configured)
+    cli(*REPORT, "-o", str(tmp_path / "a.html"))
+    assert [r.kind for r in _runs(configured)] == ["report"]
+    cli(*REPORT, "-o", str(tmp_path / "b.html"), "--no-save")
+    assert len(_runs(configured)) == 1
+
+    # no store named and none in the user's data folder: the report creates none ...
+    monkeypatch.delenv("ALLEGIANCE_DATABASE_URL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    from allegiance.store.database import default_url
+
+    default = default_url()
+    assert default.startswith(f"sqlite:///{tmp_path}")
+    out = cli(*REPORT, "-o", str(tmp_path / "c.html")).stdout
+    assert "saved as run" not in out and (tmp_path / "c.html").is_file()
+    assert not list(tmp_path.joinpath("data").rglob("*.db"))
+    # ... unless asked to; then the next report is stored by default
+    cli(*REPORT, "-o", str(tmp_path / "d.html"), "--save")
+    cli(*REPORT, "-o", str(tmp_path / "e.html"))
+    assert [Path(r.result["output"]["file"]).name for r in
+            (open_store(default).get_run(r.id) for r in _runs(default))] == ["e.html", "d.html"]

@@ -25,6 +25,7 @@ from allegiance.cli_common import (
     write_output,
 )
 from allegiance.report.collect import DEFAULT_MODELS, REFERENCE, collect
+from allegiance.store.recording import DbOpt, LabelOpt, print_run_id, recording
 
 __all__ = ["brief_command", "report_command"]
 
@@ -105,6 +106,12 @@ def report_command(
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Say what is being computed.")] = True,
     input_format: InputFormatOpt = None,
+    save: Annotated[bool | None, typer.Option(
+        "--save/--no-save", help="Store the report as a run (see `allegiance runs`). Default: "
+        "when a results store exists (--db, ALLEGIANCE_DATABASE_URL, or the default file).",
+        show_default=False)] = None,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Write a self-contained briefing (HTML; PDF or a PNG of the first page through headless
     Chromium): the question,
@@ -117,20 +124,36 @@ def report_command(
     if runs < 0:
         fail("--runs must be >= 0")
     loaded = load(scenario, input_format=input_format)
-    with user_errors():
-        models = list(model) if model else list(DEFAULT_MODELS)
-        from allegiance.models.registry import get_model_class
+    from allegiance.report.stored import report_document, store_in_use
 
-        for name in [*models, analysis_model]:
-            get_model_class(name)
-        if backtest is not None:
-            from pathlib import Path
+    models = list(model) if model else list(DEFAULT_MODELS)
+    options = {"models": models, "runs": runs, "analysis_model": analysis_model,
+               "backtest": backtest, "levers": True}
+    with recording("report", save=store_in_use(db) if save is None else save, db=db,
+                   source=scenario, input_format=input_format,
+                   model=",".join(dict.fromkeys([REFERENCE, *models])), params={},
+                   options=options, seed=seed, as_of=None, variant=None, label=label) as run:
+        with user_errors():
+            from allegiance.models.registry import get_model_class
 
-            if not Path(backtest).exists():
-                fail(f"--backtest: no such file or folder {backtest!r}")
-        briefing = collect(loaded, models=models, runs=runs, seed=seed,
-                           sensitivity_model=analysis_model, record=backtest,
-                           progress=_progress(progress))
+            for name in [*models, analysis_model]:
+                get_model_class(name)
+            if backtest is not None:
+                from pathlib import Path
+
+                if not Path(backtest).exists():
+                    fail(f"--backtest: no such file or folder {backtest!r}")
+            briefing = collect(loaded, models=models, runs=runs, seed=seed,
+                               sensitivity_model=analysis_model, record=backtest,
+                               progress=_progress(progress))
+        _write(briefing, output, suffix)
+        run_id = run.finish(report_document(briefing, output))
+    err_console.print(f"wrote {output}")
+    print_run_id(run_id)
+
+
+def _write(briefing, output: str, suffix: str) -> None:
+    """Render the briefing into ``output`` (HTML, or PDF / PNG through Chromium)."""
     from allegiance.report.html import render_html, write_pdf, write_png
 
     page = render_html(briefing)
@@ -146,4 +169,3 @@ def report_command(
             write_atomic(output, page)
         except OSError as exc:
             fail(str(exc))
-    err_console.print(f"wrote {output}")

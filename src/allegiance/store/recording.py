@@ -98,7 +98,7 @@ def recording(kind: str, *, save: bool, db: str | None, source: str | None,
     run = Recording()
     if save:
         from allegiance.cli_common import user_errors
-        from allegiance.service import full_options
+        from allegiance.service import ANALYSES, full_options
 
         store = open_cli_store(db)
         with user_errors():
@@ -110,7 +110,9 @@ def recording(kind: str, *, save: bool, db: str | None, source: str | None,
             else:
                 text, fmt, name = scenario_source(source, input_format)
                 version = store.save_scenario(text, fmt=fmt, source_name=name)
-            options = full_options(kind, options)
+            # the service's kinds are completed with their defaults; a report's options are
+            # the report layer's (allegiance.report.stored)
+            options = full_options(kind, options) if kind in ANALYSES else dict(options or {})
         run = Recording(store, store.create_run(
             kind, scenario_hash=version.content_hash, model=model, params=params or {},
             options=options, seed=seed, as_of=as_of, variant=variant, label=label))

@@ -232,6 +232,13 @@ def _render_power(document, record, version) -> None:
     console.print(power_tables(analysis.value))
 
 
+def _render_report(document, record, version) -> None:
+    from allegiance.cli_common import console
+    from allegiance.report.stored import render_stored_report
+
+    render_stored_report(document, record, version, console)
+
+
 def _render_generic(document, record, version) -> None:
     import json
 
@@ -249,4 +256,5 @@ RENDERERS = {
     "backtest": _render_backtest,
     "power": _render_power,
     "levers": _render_levers,
+    "report": _render_report,
 }
