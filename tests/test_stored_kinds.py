@@ -174,3 +174,25 @@ def test_a_report_is_stored_when_a_store_exists_unless_no_save(tmp_path, monkeyp
     cli(*REPORT, "-o", str(tmp_path / "e.html"))
     assert [Path(r.result["output"]["file"]).name for r in
             (open_store(default).get_run(r.id) for r in _runs(default))] == ["e.html", "d.html"]
+
+
+def test_the_web_api_runs_levers_as_the_command_line_does(tmp_path):
+    from fastapi.testclient import TestClient
+    from test_web_api import wait_for
+    from webapp import bearer, make_app, sign_in
+
+    app, web = make_app(tmp_path, workers=1)
+    try:
+        client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+        created = client.post("/api/runs", headers=bearer("analyst"), json={
+            "scenario": "syria-2014", "model": "mean", "kind": "levers", "seed": 4,
+            "params": {}, "options": {"budget": 2}})
+        assert created.status_code == 201, created.text
+        run = wait_for(client, created.json()["id"])
+        assert run["status"] == "done", run
+        sign_in(client, "viewer")
+        page = client.get(f"/runs/{run['id']}")
+        assert page.status_code == 200 and run["result"]["summary"][0][:30] in page.text
+    finally:
+        web.pool.shutdown()
+    assert run["result"] == json.loads(cli(*LEVERS, "-f", "json").stdout)
