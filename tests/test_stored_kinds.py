@@ -193,6 +193,40 @@ def test_the_web_api_runs_levers_as_the_command_line_does(tmp_path):
         sign_in(client, "viewer")
         page = client.get(f"/runs/{run['id']}")
         assert page.status_code == 200 and run["result"]["summary"][0][:30] in page.text
+        # a report stored from the command line shows in the web app too
+        cli(*REPORT, "-o", str(tmp_path / "b.html"), "--db", web.db_url)
+        report = _runs(web.db_url)[0]
+        assert report.kind == "report"
+        page = client.get(f"/runs/{report.id}")
+        assert page.status_code == 200, page.text[:300]
+        assert client.get("/runs").status_code == 200
     finally:
         web.pool.shutdown()
     assert run["result"] == json.loads(cli(*LEVERS, "-f", "json").stdout)
+
+
+def test_an_unusable_store_does_not_stop_a_report_it_was_not_asked_to_store(tmp_path,
+                                                                            monkeypatch):
+    foreign = tmp_path / "foreign.db"
+    import sqlite3
+
+    with sqlite3.connect(foreign) as connection:
+        connection.execute("CREATE TABLE accounts (id INTEGER)")
+    monkeypatch.setenv("ALLEGIANCE_DATABASE_URL", f"sqlite:///{foreign}")
+    result = cli(*REPORT, "-o", str(tmp_path / "a.html"))
+    assert (tmp_path / "a.html").is_file() and "saved as run" not in result.stdout
+    assert "the report is not stored" in result.stderr and str(foreign) in result.stderr
+    asked = cli(*REPORT, "-o", str(tmp_path / "b.html"), "--save", ok=False)
+    assert asked.exit_code == 2 and str(foreign) in asked.stderr
+
+
+def test_runs_diff_names_the_report_numbers_that_differ(tmp_path):
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    cli(*REPORT, "-o", str(tmp_path / "a.html"), "--db", db)
+    cli(*[a if a != "median" else "bdm" for a in REPORT], "-o", str(tmp_path / "b.html"),
+        "--db", db)
+    first, second = sorted(r.id for r in _runs(db))
+    out = cli("runs", "diff", str(first), str(second), "--db", db).stdout
+    assert "model: mean,median → mean,bdm" in out
+    assert "options.models[0]: median → bdm" in out
+    assert "mean emission-standards-date" not in out.split("outcomes", 1)[1]  # the same

@@ -124,12 +124,12 @@ def report_command(
     if runs < 0:
         fail("--runs must be >= 0")
     loaded = load(scenario, input_format=input_format)
-    from allegiance.report.stored import report_document, store_in_use
+    from allegiance.report.stored import report_document
 
     models = list(model) if model else list(DEFAULT_MODELS)
     options = {"models": models, "runs": runs, "analysis_model": analysis_model,
                "backtest": backtest, "levers": True}
-    with recording("report", save=store_in_use(db) if save is None else save, db=db,
+    with recording("report", save=_saving(save, db), db=db,
                    source=scenario, input_format=input_format,
                    model=",".join(dict.fromkeys([REFERENCE, *models])), params={},
                    options=options, seed=seed, as_of=None, variant=None, label=label) as run:
@@ -150,6 +150,27 @@ def report_command(
         run_id = run.finish(report_document(briefing, output))
     err_console.print(f"wrote {output}")
     print_run_id(run_id)
+
+
+def _saving(save: bool | None, db: str | None) -> bool:
+    """Whether to store the report: as asked, else when a results store exists; a store that
+    exists but cannot be used is then a warning (the report was not asked to be stored)."""
+    from allegiance.report.stored import store_in_use
+
+    if save is not None:
+        return save
+    if not store_in_use(db):
+        return False
+    from allegiance.store import open_store
+    from allegiance.store.schema import StoreError
+
+    try:
+        open_store(db).close()
+    except StoreError as exc:
+        err_console.print(f"warning: the report is not stored ({exc}); --no-save says so "
+                          "quietly")
+        return False
+    return True
 
 
 def _write(briefing, output: str, suffix: str) -> None:

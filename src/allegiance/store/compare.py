@@ -190,6 +190,10 @@ def outcomes(kind: str, document: dict[str, Any]) -> dict[str, Any]:
     elif kind == "backtest":
         for row in document.get("summaries", []):
             found[f"MAE {row['model']} ({row['capability']})"] = row.get("mae")
+    elif kind == "report":
+        for model, forecast in (document.get("forecasts") or {}).items():
+            for issue, value in (forecast.get("outcome") or {}).items():
+                found[f"{model} {issue}"] = value
     else:  # a kind without a summary here: every top-level number
         found = {k: v for k, v in document.items() if isinstance(v, int | float)}
     return found
