@@ -230,3 +230,14 @@ def test_runs_diff_names_the_report_numbers_that_differ(tmp_path):
     assert "model: mean,median → mean,bdm" in out
     assert "options.models[0]: median → bdm" in out
     assert "mean emission-standards-date" not in out.split("outcomes", 1)[1]  # the same
+
+
+def test_a_report_with_bad_input_stores_no_run(tmp_path):
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    bad = cli("report", "eu-emissions-1994", "-o", str(tmp_path / "a.html"), "--model", "bmd",
+              "--db", db, "--save", ok=False)
+    assert bad.exit_code == 2 and "bmd" in bad.stderr
+    missing = cli(*REPORT, "-o", str(tmp_path / "a.html"), "--backtest",
+                  str(tmp_path / "none.csv"), "--db", db, "--save", ok=False)
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    assert not (tmp_path / "store.db").exists() or _runs(db) == []

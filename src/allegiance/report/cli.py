@@ -127,6 +127,16 @@ def report_command(
     from allegiance.report.stored import report_document
 
     models = list(model) if model else list(DEFAULT_MODELS)
+    with user_errors():  # bad input is refused before a run is stored
+        from allegiance.models.registry import get_model_class
+
+        for name in [*models, analysis_model]:
+            get_model_class(name)
+    if backtest is not None:
+        from pathlib import Path
+
+        if not Path(backtest).exists():
+            fail(f"--backtest: no such file or folder {backtest!r}")
     options = {"models": models, "runs": runs, "analysis_model": analysis_model,
                "backtest": backtest, "levers": True}
     with recording("report", save=_saving(save, db), db=db,
@@ -134,15 +144,6 @@ def report_command(
                    model=",".join(dict.fromkeys([REFERENCE, *models])), params={},
                    options=options, seed=seed, as_of=None, variant=None, label=label) as run:
         with user_errors():
-            from allegiance.models.registry import get_model_class
-
-            for name in [*models, analysis_model]:
-                get_model_class(name)
-            if backtest is not None:
-                from pathlib import Path
-
-                if not Path(backtest).exists():
-                    fail(f"--backtest: no such file or folder {backtest!r}")
             briefing = collect(loaded, models=models, runs=runs, seed=seed,
                                sensitivity_model=analysis_model, record=backtest,
                                progress=_progress(progress))
