@@ -33,6 +33,14 @@ def reference() -> Path:
     return REFERENCE
 
 
+@pytest.fixture(autouse=True)
+def _own_results_store(tmp_path, monkeypatch):
+    """No test touches the user's own results store: ``ALLEGIANCE_DATABASE_URL`` names an
+    SQLite file in the test's folder (created only if a command stores a run; tests that pass
+    ``--db`` use theirs)."""
+    monkeypatch.setenv("ALLEGIANCE_DATABASE_URL", f"sqlite:///{tmp_path / 'results.db'}")
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 

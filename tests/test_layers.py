@@ -10,6 +10,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "allegiance"
 
 LAYERS = {
     "scenario": 0, "version": 0, "textstyle": 0, "frames": 0,
+    # fits Rich tables to a width (the command line and the briefing print through it)
+    "tablefit": 5,
     "io": 1,
     "models": 2, "parallel": 2, "forecast": 2,
     "coalitions": 3, "uncertainty": 3, "validation": 3, "levers": 3,

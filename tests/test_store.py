@@ -300,6 +300,7 @@ KIND_COMMANDS = {
     "timeline": ["timeline", "syria-2014", "-m", "mean", "--runs", "50", "--seed", "1"],
     "coalitions": ["coalitions", "syria-2014", "-m", "bdm", "--as-of", "2014-06-01"],
     "power": ["power", "syria-2014", "--quota", "two-thirds", "--as-of", "2014-06-01"],
+    "levers": ["levers", "syria-2014", "--budget", "2", "--seed", "4"],
 }
 
 

@@ -45,11 +45,10 @@ class _LazyConsole:
         return getattr(self.rich, name)
 
     def print(self, *objects: Any, **options: Any) -> None:
-        """Rich's print, with every table's columns kept at least as wide as their headers'
-        longest word (so that a narrow terminal wraps headers between words, never inside)."""
-        width = (options.get("width") or self.rich.width) - 2  # Rich rounds widths up
-        for item in objects:
-            fit_columns(item, width)
+        """Rich's print, with every table fitted to the width so that a narrow terminal wraps
+        headers and cells between words, never inside one (:func:`fit_columns`)."""
+        width = options.get("width") or self.rich.width
+        objects = tuple(part for item in objects for part in fit_columns(item, width))
         self.rich.print(*objects, **options)
 
     @contextlib.contextmanager
@@ -67,57 +66,12 @@ class _LazyConsole:
             self._console = previous
 
 
-#: a cell's longest word is kept whole up to this many characters
-CELL_WORD = 14
+def fit_columns(renderable: Any, width: int = 80) -> list[Any]:
+    """What to print instead of ``renderable`` so that its tables fit in ``width`` columns
+    without a word broken inside (:func:`allegiance.tablefit.fit_tables`)."""
+    from allegiance.tablefit import fit_tables
 
-
-def fit_columns(renderable: Any, width: int = 80) -> None:
-    """Set each column's ``min_width`` of every Rich table in ``renderable`` (tables inside
-    groups too) to its header's longest word and, when the table still fits in ``width``, its
-    cells' longest word up to ``CELL_WORD``."""
-    from rich.console import Group
-    from rich.table import Table
-
-    if isinstance(renderable, Group):
-        for item in renderable.renderables:
-            fit_columns(item, width)
-        return
-    if not isinstance(renderable, Table):
-        return
-    headers, cells, longest = [], [], []
-    for column in renderable.columns:
-        words = [len(w) for w in str(column.header).split()]
-        texts = [len(w) for cell in column.cells for w in str(cell).split()]
-        headers.append(max([*words, column.min_width or 0], default=0))
-        longest.append(max(headers[-1], max(texts, default=0)))
-        cells.append(min(longest[-1], max(headers[-1], CELL_WORD)))
-    frame = 3 * len(headers) + 1  # borders and padding
-    if sum(longest) + frame > width and renderable.box is not None and renderable.show_edge:
-        from rich import box
-
-        # too wide for boxes: rules under the header only, no outer edge, one space between
-        renderable.box, renderable.show_edge = box.SIMPLE_HEAD, False
-        renderable.padding, renderable.pad_edge = (0, 1, 0, 0), True
-        frame = 2 * len(headers)
-    # cells' words only where there is room to spare (Rich crops tables whose minimum widths
-    # reach the edge)
-    chosen = cells if sum(cells) + frame <= width - 6 else headers
-    for column, needed in zip(renderable.columns, chosen, strict=True):
-        column.min_width = needed
-    room = width - frame - 2
-    if sum(longest) > room:  # cells' longest words cannot all fit: fold them, never a header
-        extra = [m - h for m, h in zip(longest, headers, strict=True)]
-        given = [0] * len(extra)
-        spare = max(room - sum(headers), 0)
-        waiting = sorted(range(len(extra)), key=lambda i: extra[i])
-        while waiting:  # water-filling: short words whole first, the rest share what is left
-            share = spare // len(waiting)
-            i = waiting.pop(0)
-            given[i] = min(extra[i], share)
-            spare -= given[i]
-        for column, header, more in zip(renderable.columns, headers, given, strict=True):
-            column.max_width = header + more
-            column.overflow = "fold"
+    return fit_tables(renderable, width)
 
 
 #: on a terminal (or with COLUMNS set) Rich uses that width; piped output gets room for the

@@ -66,12 +66,12 @@ def _render_interval_note(result: Forecast) -> None:
     """What the model interval is (and the model's own notes, e.g. which fitted parts apply)."""
     first = next((v for v in result.intervals.values() if v), None)
     if first:
-        console.print(f"[dim]model interval: how far this model's forecasts have been from real "
-                      f"outcomes — {first['note']}. For the spread from uncertain inputs run "
-                      f"`allegiance montecarlo`.[/]")
+        console.print(styled((f"model interval: how far this model's forecasts have been from "
+                              f"real outcomes — {first['note']}. For the spread from uncertain "
+                              f"inputs run `allegiance montecarlo`.", "dim")))
     for note in result.result.extra.get("notes", []) if isinstance(result.result.extra, dict) \
             else []:
-        console.print(f"[dim]{note}[/]")
+        console.print(styled((str(note), "dim")))
 
 
 def _render_compact(result: Forecast) -> None:

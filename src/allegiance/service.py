@@ -40,6 +40,8 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
                    "bloc_tolerance": 0.05},
     "backtest": {"capability": "equal", "runs": 20, "bootstrap": 2000, "tune": None},
     "power": {"quota": None, "issue": None},
+    "levers": {"coalition": "local", "within": "ranges", "levers": None, "budget": 3,
+               "tolerance": 0.10, "quota": None},
 }
 #: options that say where a run is computed, not what it computes (a rerun computes locally)
 PLACEMENT_OPTIONS = ("executor", "workers", "scheduler")
@@ -296,6 +298,24 @@ def compute_power(scenario, *, model=None, params=None, options=None, seed=None,
     return Analysis("power", power, power.to_dict, {"scenario": loaded})
 
 
+def compute_levers(scenario, *, model=None, params=None, options=None, seed=None, as_of=None,
+                   variant=None, progress: Progress = None) -> Analysis:
+    """What would it take for a coalition to win, hold and draw the forecast (``allegiance
+    levers``); options ``coalition`` (a named coalition or members ``a,b,c``), ``within``,
+    ``levers``, ``budget``, ``tolerance``, ``quota``."""
+    from allegiance.levers.analysis import levers
+
+    opts = full_options("levers", options)
+    loaded = _scenario(scenario)
+    result = levers(loaded, opts["coalition"], model=model or "mean", as_of=as_of,
+                    variant=variant, within=opts["within"], levers=opts["levers"],
+                    budget=opts["budget"], tolerance=opts["tolerance"], quota=opts["quota"],
+                    seed=seed, params=dict(params or {}))
+    if progress:
+        progress(1, 1)
+    return Analysis("levers", result, result.to_dict, {"scenario": loaded})
+
+
 ANALYSES: dict[str, Callable[..., Analysis]] = {
     "forecast": compute_forecast,
     "montecarlo": compute_montecarlo,
@@ -304,6 +324,7 @@ ANALYSES: dict[str, Callable[..., Analysis]] = {
     "timeline": compute_timeline,
     "backtest": compute_backtest,
     "power": compute_power,
+    "levers": compute_levers,
 }
 
 

@@ -17,6 +17,14 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
+from allegiance.store.recording import (
+    DbOpt,
+    LabelOpt,
+    SaveOpt,
+    print_run_id,
+    recording,
+    with_run_id,
+)
 
 __all__ = ["levers_command"]
 
@@ -54,22 +62,28 @@ def levers_command(
                       ] = None,
     input_format: Annotated[str | None, typer.Option(
         "--input-format", help="Scenario file format (default: from the file).")] = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """What would it take? The fewest, cheapest changes to the estimates that make a coalition
     winning, stable and followed by the forecast - inside the plausible ranges if possible."""
-    from allegiance.levers.analysis import levers
     from allegiance.levers.render import render_levers, to_csv
+    from allegiance.service import compute_levers
 
     loaded = load(scenario, input_format=input_format)
     params = parse_params(param)
-    with user_errors():
-        result = levers(loaded, coalition, model=model, as_of=as_of, variant=variant,
-                        within=within, levers=lever_list, budget=budget, tolerance=tolerance,
-                        quota=quota, seed=seed, params=params)
-    from allegiance.summary import with_summary
-
+    options = {"coalition": coalition, "within": within, "levers": lever_list,
+               "budget": budget, "tolerance": tolerance, "quota": quota}
+    with recording("levers", save=save, db=db, source=scenario, input_format=input_format,
+                   model=model, params=params, options=options, seed=seed, as_of=as_of,
+                   variant=variant, label=label) as run, user_errors():
+        analysis = compute_levers(loaded, model=model, params=params, options=options,
+                                  seed=seed, as_of=as_of, variant=variant)
+        run_id = run.finish(analysis.document())
+    result = analysis.value
     if output_format is OutputFormat.json:
-        write_output(json.dumps(with_summary("levers", result.to_dict(), loaded), indent=2,
+        write_output(json.dumps(with_run_id(analysis.document(), run_id), indent=2,
                                 ensure_ascii=False), output)
     elif output_format is OutputFormat.csv:
         write_output(to_csv(result), output)
@@ -80,6 +94,9 @@ def levers_command(
 
         buffer = Console(record=True, width=140, file=io.StringIO())
         render_levers(result, buffer)
+        if run_id is not None:
+            buffer.print(f"saved as run {run_id}")
         write_output(buffer.export_text(), output)
     else:
         render_levers(result, console)
+        print_run_id(run_id)

@@ -25,6 +25,7 @@ from allegiance.cli_common import (
     write_output,
 )
 from allegiance.report.collect import DEFAULT_MODELS, REFERENCE, collect
+from allegiance.store.recording import DbOpt, LabelOpt, print_run_id, recording
 
 __all__ = ["brief_command", "report_command"]
 
@@ -105,6 +106,12 @@ def report_command(
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Say what is being computed.")] = True,
     input_format: InputFormatOpt = None,
+    save: Annotated[bool | None, typer.Option(
+        "--save/--no-save", help="Store the report as a run (see `allegiance runs`). Default: "
+        "when a results store exists (--db, ALLEGIANCE_DATABASE_URL, or the default file).",
+        show_default=False)] = None,
+    db: DbOpt = None,
+    label: LabelOpt = None,
 ) -> None:
     """Write a self-contained briefing (HTML; PDF or a PNG of the first page through headless
     Chromium): the question,
@@ -117,20 +124,58 @@ def report_command(
     if runs < 0:
         fail("--runs must be >= 0")
     loaded = load(scenario, input_format=input_format)
-    with user_errors():
-        models = list(model) if model else list(DEFAULT_MODELS)
+    from allegiance.report.stored import report_document
+
+    models = list(model) if model else list(DEFAULT_MODELS)
+    with user_errors():  # bad input is refused before a run is stored
         from allegiance.models.registry import get_model_class
 
         for name in [*models, analysis_model]:
             get_model_class(name)
-        if backtest is not None:
-            from pathlib import Path
+    if backtest is not None:
+        from pathlib import Path
 
-            if not Path(backtest).exists():
-                fail(f"--backtest: no such file or folder {backtest!r}")
-        briefing = collect(loaded, models=models, runs=runs, seed=seed,
-                           sensitivity_model=analysis_model, record=backtest,
-                           progress=_progress(progress))
+        if not Path(backtest).exists():
+            fail(f"--backtest: no such file or folder {backtest!r}")
+    options = {"models": models, "runs": runs, "analysis_model": analysis_model,
+               "backtest": backtest, "levers": True}
+    with recording("report", save=_saving(save, db), db=db,
+                   source=scenario, input_format=input_format,
+                   model=",".join(dict.fromkeys([REFERENCE, *models])), params={},
+                   options=options, seed=seed, as_of=None, variant=None, label=label) as run:
+        with user_errors():
+            briefing = collect(loaded, models=models, runs=runs, seed=seed,
+                               sensitivity_model=analysis_model, record=backtest,
+                               progress=_progress(progress))
+        _write(briefing, output, suffix)
+        run_id = run.finish(report_document(briefing, output))
+    err_console.print(f"wrote {output}")
+    print_run_id(run_id)
+
+
+def _saving(save: bool | None, db: str | None) -> bool:
+    """Whether to store the report: as asked, else when a results store exists; a store that
+    exists but cannot be used is then a warning (the report was not asked to be stored)."""
+    from allegiance.report.stored import store_in_use
+
+    if save is not None:
+        return save
+    if not store_in_use(db):
+        return False
+    from allegiance.store import open_store
+    from allegiance.store.schema import StoreError
+
+    try:
+        open_store(db).close()
+    except StoreError as exc:
+        err_console.print(f"warning: the report is not stored ({exc}); --no-save says so "
+                          "quietly")
+        return False
+    return True
+
+
+def _write(briefing, output: str, suffix: str) -> None:
+    """Render the briefing into ``output`` (HTML, or PDF / PNG through Chromium)."""
     from allegiance.report.html import render_html, write_pdf, write_png
 
     page = render_html(briefing)
@@ -146,4 +191,3 @@ def report_command(
             write_atomic(output, page)
         except OSError as exc:
             fail(str(exc))
-    err_console.print(f"wrote {output}")

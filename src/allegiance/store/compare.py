@@ -67,17 +67,19 @@ class RerunReport:
     differing: list[tuple[str, Any, Any]] = field(default_factory=list)
     stored_version: str = ""
     current_version: str = __version__
+    #: what else the rerun found (a report: whether its page renders to the same bytes)
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         if self.identical:
-            return ["identical"]
+            return ["identical", *self.notes]
         lines = [f"run {self.run_id} differs from its stored result:"]
         lines += [f"  {path}: stored {_short(a)}, now {_short(b)}"
                   for path, a, b in self.differing]
         if self.stored_version != self.current_version:
             lines.append(f"likely cause: the run was stored by Allegiance {self.stored_version}"
                          f"; this is Allegiance {self.current_version}")
-        return lines
+        return lines + self.notes
 
 
 def run_inputs(store, record) -> tuple[Any, dict[str, Any]]:
@@ -108,6 +110,10 @@ def rerun(store, run_id: int, progress=None, limit: int = 10) -> RerunReport:
         raise KeyError(f"no run {run_id} in {store.where}")
     if record.status != "done" or record.result is None:
         raise ValueError(f"run {run_id} is {record.status}: it has no result to compare with")
+    if record.kind == "report":  # a written briefing: computed and rendered by the report layer
+        from allegiance.report.stored import rerun_report
+
+        return rerun_report(store, record, limit=limit)
     source, inputs = run_inputs(store, record)
     fresh = json.loads(json.dumps(run_analysis(record.kind, source, progress=progress,
                                                **inputs)))
@@ -184,6 +190,10 @@ def outcomes(kind: str, document: dict[str, Any]) -> dict[str, Any]:
     elif kind == "backtest":
         for row in document.get("summaries", []):
             found[f"MAE {row['model']} ({row['capability']})"] = row.get("mae")
+    elif kind == "report":
+        for model, forecast in (document.get("forecasts") or {}).items():
+            for issue, value in (forecast.get("outcome") or {}).items():
+                found[f"{model} {issue}"] = value
     else:  # a kind without a summary here: every top-level number
         found = {k: v for k, v in document.items() if isinstance(v, int | float)}
     return found

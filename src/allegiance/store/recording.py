@@ -98,7 +98,7 @@ def recording(kind: str, *, save: bool, db: str | None, source: str | None,
     run = Recording()
     if save:
         from allegiance.cli_common import user_errors
-        from allegiance.service import full_options
+        from allegiance.service import ANALYSES, full_options
 
         store = open_cli_store(db)
         with user_errors():
@@ -110,7 +110,9 @@ def recording(kind: str, *, save: bool, db: str | None, source: str | None,
             else:
                 text, fmt, name = scenario_source(source, input_format)
                 version = store.save_scenario(text, fmt=fmt, source_name=name)
-            options = full_options(kind, options)
+            # the service's kinds are completed with their defaults; a report's options are
+            # the report layer's (allegiance.report.stored)
+            options = full_options(kind, options) if kind in ANALYSES else dict(options or {})
         run = Recording(store, store.create_run(
             kind, scenario_hash=version.content_hash, model=model, params=params or {},
             options=options, seed=seed, as_of=as_of, variant=variant, label=label))
@@ -155,3 +157,13 @@ def to_json_text(document: dict[str, Any], indent: int | None = 2) -> str:
 def with_run_id(document: dict[str, Any], run_id: int | None) -> dict[str, Any]:
     """The JSON output: the document, with ``"run_id"`` when the run was stored."""
     return document if run_id is None else {**document, "run_id": run_id}
+
+
+def json_text_with_run_id(text: str, run_id: int | None) -> str:
+    """A JSON document's text (a file a command writes, such as ``backtest.json``), with
+    ``"run_id"`` last when the run was stored; unchanged otherwise."""
+    if run_id is None:
+        return text
+    import json
+
+    return json.dumps(with_run_id(json.loads(text), run_id), indent=2) + "\n"

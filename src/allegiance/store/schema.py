@@ -8,8 +8,9 @@ HEAD_REVISION = "0003"
 #: every revision shipped, oldest first
 KNOWN_REVISIONS = ("0001", "0002", "0003")
 
+#: (the column is free text: a new kind needs no migration)
 RUN_KINDS = ("forecast", "montecarlo", "coalitions", "sensitivity", "timeline", "backtest",
-             "power")
+             "power", "levers", "report")
 RUN_STATUSES = ("queued", "running", "done", "failed", "interrupted")
 ROLES = ("viewer", "analyst", "admin")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import types
 import typing
 from types import SimpleNamespace
 from typing import Any
@@ -164,6 +165,9 @@ def from_dict(cls, data: Any):
 
 def _convert(hint: Any, value: Any) -> Any:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType) and value is not None:
+        kinds = [a for a in args if a is not type(None)]
+        return _convert(kinds[0], value) if len(kinds) == 1 else value
     if dataclasses.is_dataclass(hint) and isinstance(value, dict):
         return from_dict(hint, value)
     if origin is list and args and isinstance(value, list):
@@ -182,7 +186,7 @@ def _render_coalitions(document, record, version) -> None:
 
 
 def _render_backtest(document, record, version) -> None:
-    from allegiance.cli_common import console
+    from allegiance.cli_common import console, styled
     from allegiance.validation.cli import summary_table
     from allegiance.validation.scores import ModelSummary
 
@@ -197,7 +201,18 @@ def _render_backtest(document, record, version) -> None:
                   f"cluster bootstrap over proposals ({bootstrap} resamples, seed {record.seed}).")
     for s in summaries:
         if s.note:
-            console.print(f"[dim]{s.model} ({s.capability}): {s.note}[/]")
+            console.print(styled((f"{s.model} ({s.capability}): {s.note}", "dim")))
+
+
+def _render_levers(document, record, version) -> None:
+    from allegiance.cli_common import console
+    from allegiance.levers.analysis import LeversResult
+    from allegiance.levers.render import render_levers
+
+    seconds = 0.0
+    if record.started_at is not None and record.finished_at is not None:
+        seconds = (record.finished_at - record.started_at).total_seconds()
+    render_levers(from_dict(LeversResult, {**document, "seconds": seconds}), console)
 
 
 def _render_power(document, record, version) -> None:
@@ -217,6 +232,13 @@ def _render_power(document, record, version) -> None:
     console.print(power_tables(analysis.value))
 
 
+def _render_report(document, record, version) -> None:
+    from allegiance.cli_common import console
+    from allegiance.report.stored import render_stored_report
+
+    render_stored_report(document, record, version, console)
+
+
 def _render_generic(document, record, version) -> None:
     import json
 
@@ -233,4 +255,6 @@ RENDERERS = {
     "coalitions": _render_coalitions,
     "backtest": _render_backtest,
     "power": _render_power,
+    "levers": _render_levers,
+    "report": _render_report,
 }

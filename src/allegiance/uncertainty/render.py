@@ -102,10 +102,10 @@ def render_montecarlo(result: MonteCarloResult) -> None:
                        "—" if not s.get("model_interval") else
                        "{:.0f}–{:.0f}".format(*s["model_interval"]["80"]))
     console.print(issues)
-    console.print("[dim]5%–95%: spread of the forecast over the draws (how unsure the inputs "
-                  "are); model 80%: the model's calibrated interval around the forecast at the "
-                  "values (how far its forecasts have been from real outcomes) — two different "
-                  "uncertainties, not to be added.[/]")
+    console.print(styled(("5%–95%: spread of the forecast over the draws (how unsure the inputs "
+                          "are); model 80%: the model's calibrated interval around the forecast "
+                          "at the values (how far its forecasts have been from real outcomes) — "
+                          "two different uncertainties, not to be added.", "dim")))
     actors = Table(title="final positions per actor: median [5%–95%]", title_justify="left")
     actors.add_column("actor")
     for issue in result.scenario.issue_ids:

@@ -28,7 +28,14 @@ from allegiance.cli_common import (
     styled,
     user_errors,
 )
-from allegiance.store.recording import DbOpt, LabelOpt, SaveOpt, print_run_id, recording
+from allegiance.store.recording import (
+    DbOpt,
+    LabelOpt,
+    SaveOpt,
+    json_text_with_run_id,
+    print_run_id,
+    recording,
+)
 from allegiance.validation.backtest import model_availability
 from allegiance.validation.capability import OPTIONS, check_option
 from allegiance.validation.scores import ModelSummary
@@ -144,7 +151,8 @@ def backtest_command(
 
     lines = summarize("backtest", {"settings": {**first.settings, "dataset": Path(dataset).name},
                                    "summaries": combined.summary_rows(), "failures": failures})
-    write_atomic(out / "backtest.json", combined.to_json(summary=lines))
+    write_atomic(out / "backtest.json",
+                 json_text_with_run_id(combined.to_json(summary=lines), run_id))
     write_atomic(out / "summary.md", summary_markdown(summaries))
     print_summary(lines, console)
     console.print(summary_table(
