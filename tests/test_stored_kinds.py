@@ -162,7 +162,7 @@ def test_a_report_is_stored_when_a_store_exists_unless_no_save(tmp_path, monkeyp
     monkeypatch.delenv("ALLEGIANCE_DATABASE_URL")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    from allegiance.store.database import default_url
+    from allegiance.store.location import default_url
 
     default = default_url()
     assert default.startswith(f"sqlite:///{tmp_path}")

@@ -36,7 +36,7 @@ def store_in_use(db: str | None) -> bool:
     """Whether a results store exists for this command: ``--db`` given, the environment names
     one (``ALLEGIANCE_DATABASE_URL``), or the default SQLite file was already created (by an
     earlier ``--save`` or ``allegiance db upgrade``). A report creates no store of its own."""
-    from allegiance.store.database import default_url
+    from allegiance.store.location import default_url
     from allegiance.store.schema import ENV_VAR
 
     if db or os.environ.get(ENV_VAR):

@@ -163,12 +163,13 @@ def rerun_command(run_id: RunArg, db: DbOpt = None) -> None:
     """Recompute a run from its stored inputs and seed: "identical" (exit 0), or the first
     values that differ (exit 1)."""
     from allegiance.cli_common import user_errors
+    from allegiance.report.stored import rerun_report
     from allegiance.store.compare import rerun
 
     store = open_cli_store(db)
     _record(store, run_id, result=False)
-    with user_errors():
-        report = rerun(store, run_id)
+    with user_errors():  # a written briefing is recomputed and rendered by the report layer
+        report = rerun(store, run_id, by_kind={"report": rerun_report})
     for line in report.lines():
         console.print(line)
     if not report.identical:

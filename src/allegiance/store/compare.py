@@ -100,9 +100,12 @@ def run_inputs(store, record) -> tuple[Any, dict[str, Any]]:
                         seed=record.seed, as_of=record.as_of, variant=record.variant)
 
 
-def rerun(store, run_id: int, progress=None, limit: int = 10) -> RerunReport:
+def rerun(store, run_id: int, progress=None, limit: int = 10,
+          by_kind: dict[str, Any] | None = None) -> RerunReport:
     """Recompute run ``run_id`` and compare with its stored result (the first ``limit``
-    differing values)."""
+    differing values). ``by_kind`` maps a run kind that the service does not compute (a written
+    briefing, ``"report"``) to its own ``rerun(store, record, limit=...)``, given by the layer
+    that makes such runs."""
     from allegiance.service import run_analysis
 
     record = store.get_run(run_id)
@@ -110,10 +113,8 @@ def rerun(store, run_id: int, progress=None, limit: int = 10) -> RerunReport:
         raise KeyError(f"no run {run_id} in {store.where}")
     if record.status != "done" or record.result is None:
         raise ValueError(f"run {run_id} is {record.status}: it has no result to compare with")
-    if record.kind == "report":  # a written briefing: computed and rendered by the report layer
-        from allegiance.report.stored import rerun_report
-
-        return rerun_report(store, record, limit=limit)
+    if by_kind and record.kind in by_kind:
+        return by_kind[record.kind](store, record, limit=limit)
     source, inputs = run_inputs(store, record)
     fresh = json.loads(json.dumps(run_analysis(record.kind, source, progress=progress,
                                                **inputs)))
