@@ -51,13 +51,14 @@ Example
 """
 
 from allegiance.models.exchange.candidates import (
-           ARITHMETICS,
-           TIE_BREAKS,
-           VARIANTS,
-           expected_outcome,
+    ARITHMETICS,
+    ENGINES,
+    TIE_BREAKS,
+    VARIANTS,
+    expected_outcome,
 )
 from allegiance.models.exchange.model import ExchangeModel
 from allegiance.models.exchange.round import RoundRecord
 
-__all__ = ["ARITHMETICS", "TIE_BREAKS", "VARIANTS", "ExchangeModel", "RoundRecord",
+__all__ = ["ARITHMETICS", "ENGINES", "TIE_BREAKS", "VARIANTS", "ExchangeModel", "RoundRecord",
            "expected_outcome"]

@@ -18,6 +18,8 @@ TIE_BREAKS = ("random", "first")
 #: "float": binary floating point, an outcome exactly on a demander's position treated as exact
 #: arithmetic treats it; "decimal28": decide's 28-digit decimal arithmetic decides those branches
 ARITHMETICS = ("float", "decimal28")
+#: which engine runs a batch: the compiled kernel (numba) or the vectorised NumPy round
+ENGINES = ("auto", "numpy", "numba")
 
 #: smallest move counted as a move, and smallest gain that makes an exchange worthwhile
 _MIN_MOVE = 1e-10

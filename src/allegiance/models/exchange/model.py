@@ -9,6 +9,7 @@ implementation decide-exchange-model (release 2025.3.1). See docs/models/exchang
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from allegiance.models.base import (
 from allegiance.models.exchange.candidates import (
     _INDEX_FIELDS,
     ARITHMETICS,
+    ENGINES,
     TIE_BREAKS,
     VARIANTS,
     expected_outcome,
@@ -42,7 +44,21 @@ from allegiance.models.exchange.explain import (
     explain_tables,
 )
 from allegiance.models.exchange.round import ExchangeRound, RoundRecord
+from allegiance.parallel import thread_map
 from allegiance.scenario.arrays import ScenarioArrays
+
+#: engine="auto" takes the compiled engine for batches of at least this many runs (loading it
+#: takes about a second once per process, some thirty runs of a small scenario in NumPy)
+COMPILED_RUNS = 8
+#: batch items per call of the compiled kernel when deterministic runs are spread over threads
+BATCH_BLOCK = 512
+
+
+def _kernels():
+    """The compiled engine's module, or None when Numba is not installed."""
+    from allegiance.models.exchange import kernels
+
+    return kernels if kernels.HAVE_NUMBA else None
 
 
 class ExchangeModel(Model):
@@ -80,6 +96,12 @@ class ExchangeModel(Model):
         ``"decimal28"``: decide-compatible; positions, outcomes and the moves of realised and
         near-edge exchanges in 28-digit decimal arithmetic, so that decide's rounding residual
         decides those cases as it does in decide (equal gain with ``p = 0`` only; ~2x slower).
+    engine:
+        ``"auto"`` (default), ``"numba"`` or ``"numpy"``: which engine runs a batch (Monte Carlo
+        draws). Both give the same numbers bit for bit; the compiled one
+        (:mod:`allegiance.models.exchange.kernels`) runs a whole batch in one call, and
+        ``"auto"`` takes it for batches of at least :data:`COMPILED_RUNS` runs. An unbatched
+        run, which reports every exchange, and ``arithmetic="decimal28"`` run in NumPy.
 
     Example
     -------
@@ -104,6 +126,7 @@ class ExchangeModel(Model):
         fixed_weight: float = 0.1,
         tie_tolerance: float = 1e-12,
         arithmetic: str = "float",
+        engine: str = "auto",
     ) -> None:
         self.variant = check_choice("variant", variant, VARIANTS)
         self.rounds = check_number("rounds", rounds, low=0, high=10_000, integer=True)
@@ -122,6 +145,12 @@ class ExchangeModel(Model):
             raise ParameterError(
                 "arithmetic='decimal28' reproduces decide's plain equal-gain model only; "
                 "use variant='equal-gain' with p=0, or arithmetic='float'")
+        self.engine = check_choice("engine", engine, ENGINES)
+        if self.engine == "numba" and self.arithmetic != "float":
+            raise ParameterError("engine='numba' runs arithmetic='float' only; the "
+                                 "decide-compatible decimal28 arithmetic needs engine='numpy'")
+        if self.engine == "numba" and _kernels() is None:
+            raise ParameterError("engine='numba' needs the numba package")
 
     # -------------------------------------------------------------- one trajectory
     def simulate(
@@ -208,27 +237,13 @@ class ExchangeModel(Model):
             capability=arrays.capability.reshape(n_items, arrays.n_actors, arrays.n_issues),
         )
         shape_pos = (self.rounds + 1, arrays.n_actors, arrays.n_issues)
-        positions = np.empty((n_items, self.repetitions, *shape_pos))
-        outcomes = np.empty((n_items, self.repetitions, arrays.n_issues))
-        voting_outcomes = np.empty((n_items, self.repetitions, self.rounds, arrays.n_issues))
-        first_records: list[RoundRecord] = []
-        ties = np.zeros((n_items, self.repetitions), dtype=int)
-        for item in range(n_items):
-            one = flat.take(item)
-            for rep in range(self.repetitions):
-                trajectory, records = self.simulate(one, rng)
-                positions[item, rep] = trajectory * span / 100.0 + low
-                if records:
-                    voting_outcomes[item, rep] = (
-                        np.stack([r.voting_outcome for r in records]) * span / 100.0 + low
-                    )
-                    outcomes[item, rep] = voting_outcomes[item, rep, -1]
-                else:
-                    weight = one.capability * one.salience * one.present
-                    outcomes[item, rep] = expected_outcome(one.position, weight)
-                ties[item, rep] = sum(r.ties for r in records)
-                if item == 0 and rep == 0:
-                    first_records = records
+        kernels = self._choose_kernels(bool(batch), n_items, arrays.n_issues)
+        if kernels is not None:
+            positions, outcomes, voting_outcomes, ties, first_records = self._run_compiled(
+                kernels, flat, span, low, rng)
+        else:
+            positions, outcomes, voting_outcomes, ties, first_records = self._run_numpy(
+                flat, n_items, span, low, rng)
         event_list: list[dict[str, Any]] = []
         tables: list[ExplainTable] = []
         if not batch:
@@ -268,3 +283,87 @@ class ExchangeModel(Model):
             explain=tables,
             extra=extra,
         )
+
+    def _run_numpy(self, flat: ScenarioArrays, n_items: int, span, low, rng):
+        """Item by item, the repetitions of an item in turn, in the NumPy engine."""
+        shape_pos = (self.rounds + 1, flat.n_actors, flat.n_issues)
+        positions = np.empty((n_items, self.repetitions, *shape_pos))
+        outcomes = np.empty((n_items, self.repetitions, flat.n_issues))
+        voting_outcomes = np.empty((n_items, self.repetitions, self.rounds, flat.n_issues))
+        first_records: list[RoundRecord] = []
+        ties = np.zeros((n_items, self.repetitions), dtype=int)
+        for item in range(n_items):
+            one = flat.take(item)
+            for rep in range(self.repetitions):
+                trajectory, records = self.simulate(one, rng)
+                positions[item, rep] = trajectory * span / 100.0 + low
+                if records:
+                    voting_outcomes[item, rep] = (
+                        np.stack([r.voting_outcome for r in records]) * span / 100.0 + low
+                    )
+                    outcomes[item, rep] = voting_outcomes[item, rep, -1]
+                else:
+                    weight = one.capability * one.salience * one.present
+                    outcomes[item, rep] = expected_outcome(one.position, weight)
+                ties[item, rep] = sum(r.ties for r in records)
+                if item == 0 and rep == 0:
+                    first_records = records
+        return positions, outcomes, voting_outcomes, ties, first_records
+
+    def _choose_kernels(self, batched: bool, n_items: int, n_issues: int):
+        """The compiled engine's module, or None for the NumPy engine.
+
+        The compiled engine runs batches in float arithmetic (an unbatched run reports every
+        exchange, which the NumPy engine records; ``decimal28`` is NumPy only). ``"auto"`` takes
+        it for batches of at least :data:`COMPILED_RUNS` runs, or when it is already loaded.
+        With fewer than two issues there is nothing to exchange and the NumPy engine is as fast.
+        """
+        if (self.engine == "numpy" or self.arithmetic != "float" or not batched
+                or self.rounds == 0 or n_issues < 2):
+            return None
+        if self.engine == "auto" and n_items * self.repetitions < COMPILED_RUNS:
+            loaded = sys.modules.get(f"{__package__}.kernels")
+            if loaded is None or not getattr(loaded.run_batch, "signatures", None):
+                return None
+        return _kernels()
+
+    def _run_compiled(self, kernels, flat: ScenarioArrays, span, low, rng):
+        """The whole batch in the compiled engine, the same numbers as item by item.
+
+        Runs that draw random numbers (random tie-breaks, ``p > 0``, the random rate) run in one
+        thread, drawing from ``rng`` in the NumPy engine's order; deterministic ones run in
+        blocks of :data:`BATCH_BLOCK` items in :data:`allegiance.parallel.THREADS` threads. The
+        first run's round records (reported in ``extra``) come from the NumPy engine, on a copy
+        of the generator."""
+        n_items, n, m = flat.position.shape
+        reps, rounds = self.repetitions, self.rounds
+        copy = np.random.Generator(type(rng.bit_generator)())
+        copy.bit_generator.state = rng.bit_generator.state
+        _, first_records = self.simulate(flat.take(0), copy)
+        position = np.ascontiguousarray((flat.position - low) * 100.0 / span, dtype=float)
+        salience = np.ascontiguousarray(flat.salience, dtype=float)
+        weight = np.ascontiguousarray(flat.capability * flat.salience * flat.present, dtype=float)
+        trajectory = np.empty((n_items, reps, rounds + 1, n, m))
+        voting = np.empty((n_items, reps, rounds, m))
+        ties = np.zeros((n_items, reps), dtype=np.int64)
+        realised = np.zeros((n_items, reps, rounds), dtype=np.int64)
+        random_rate = self.variant == "random-rate"
+        tie_random = self.tie_break == "random"
+
+        def block(start: int, stop: int) -> None:
+            kernels.run_batch(
+                position[start:stop], salience[start:stop], weight[start:stop], rounds, reps,
+                random_rate, float(self.p), tie_random, float(self.tie_tolerance),
+                float(self.salience_weight), float(self.fixed_weight), rng,
+                trajectory[start:stop], voting[start:stop], ties[start:stop],
+                realised[start:stop])
+
+        if random_rate or tie_random or self.p > 0:
+            block(0, n_items)
+        else:
+            thread_map(lambda start: block(start, min(n_items, start + BATCH_BLOCK)),
+                       range(0, n_items, BATCH_BLOCK))
+        positions = trajectory * span / 100.0 + low
+        voting_outcomes = voting * span / 100.0 + low
+        outcomes = voting_outcomes[:, :, -1].copy()
+        return positions, outcomes, voting_outcomes, ties.astype(int), first_records
