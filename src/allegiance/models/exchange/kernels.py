@@ -1,16 +1,13 @@
-"""Compiled engine of the exchange model: whole runs of a batch of scenarios (Monte Carlo draws)
-in one call, one exchange at a time, with the float arithmetic of the NumPy engine.
+"""Kernels of the exchange model's compiled engine (:mod:`.kernel_run`), one exchange at a time,
+with the NumPy engine's float arithmetic.
 
-:func:`run_batch` plays ``rounds`` rounds of every item and repetition of a batch: the potential
-exchanges of a round in the reference order (:mod:`allegiance.models.exchange.candidates`), their
-equal-gain terms, the stop at a demander's position and the randomised equal gain
-(:mod:`allegiance.models.exchange.terms`), the choice of the best exchange with its tie rule, its
-realisation and the recalculation of the exchanges it touches
-(:mod:`allegiance.models.exchange.round`), and the voting and next positions at the end of the
-round. Every formula is written in the same order of operations as the NumPy engine's, the random
-numbers are drawn from the same generator in the same order (``rng.random()`` as Numba compiles
-it draws the same doubles as NumPy's ``Generator.random``), and sums over actors run in input
-order as NumPy's do, so the numbers are the NumPy engine's bit for bit
+Here: the exchanges of a round in the reference order (:mod:`.candidates`), their equal-gain
+terms, the stop at a demander's position and the randomised equal gain (:mod:`.terms`), what a
+demander receives when an exchange is realised (:mod:`.round`), and the expected outcome. The
+round itself (choice, realisation, recalculation, votes) is :func:`.kernel_run.play_round`.
+Formulas keep the NumPy engine's order of operations, sums over actors run in input order as
+NumPy's do, and random numbers come from the same generator in the same order (``rng.random()``
+compiled by Numba draws NumPy's doubles), so the numbers are the NumPy engine's bit for bit
 (tests/test_exchange_engines.py). Without Numba the same source runs as plain Python.
 
 Reference: F. N. Stokman and R. van Oosten, "The exchange of voting positions: an
@@ -39,7 +36,7 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
         return wrap
 
 
-__all__ = ["HAVE_NUMBA", "run_batch"]
+__all__ = ["HAVE_NUMBA", "njit"]
 
 _TOP = 100.0 + _EDGE
 # columns of the float state of an exchange (one row per potential exchange)
@@ -73,9 +70,8 @@ def _set_moves(f, r, dp, dq):
         move_i = -move_i
     if f[r, _PJ] > f[r, _TJ]:
         move_j = -move_j
-    f[r, _MI], f[r, _MJ] = move_i, move_j
+    f[r, _MI], f[r, _MJ], f[r, _XP], f[r, _XQ] = move_i, move_j, dp, dq
     f[r, _YI], f[r, _YJ] = f[r, _PI] + move_i, f[r, _PJ] + move_j
-    f[r, _XP], f[r, _XQ] = dp, dq
 
 
 @njit(cache=True, nogil=True)
@@ -92,8 +88,7 @@ def _stop_at_demander(f, g, r, side_i, equal_gain, offset, shift, has):
     nbs0 = (base + w * pos) / d
     nbs1 = (base + w * y) / d
     before, after = target - nbs0, target - nbs1
-    above = before >= 0 and after >= 0
-    below = before <= 0 and after <= 0
+    above, below = before >= 0 and after >= 0, before <= 0 and after <= 0
     if above or below or not (abs(before) > _EDGE and abs(after) > _EDGE):
         return -1
     stale = (shift[slot] - w * (pos - start)) / d if has[slot] else 0.0
@@ -122,8 +117,7 @@ def _terms(f, g, r, equal_gain, offset, shift, has):
     dist_i, dist_j = abs(t_i - pos_i), abs(t_j - pos_j)
     dp = dist_j * w_jp / d_p  # J moves all the way to I's position on p ...
     dq = dp * rate
-    move_i = dq * d_q / w_iq
-    move_j = dist_j
+    move_i, move_j = dq * d_q / w_iq, dist_j
     over = move_i > dist_i
     if over:  # ... unless I's matching move would overshoot: then I moves fully
         dq = dist_i * w_iq / d_q
@@ -197,9 +191,8 @@ def _calculate(f, g, index, count, valid, equal_gain, p, offset, shift, has, rng
             chosen[k] = index[t]
             k += 1
     draws = np.empty((3, n_valid))
-    for row in range(3):
-        for k in range(n_valid):
-            draws[row, k] = rng.random()
+    for k in range(3 * n_valid):
+        draws[k // n_valid, k % n_valid] = rng.random()
     for k in range(n_valid):
         r = chosen[k]
         valid[r] = _randomise(f, r, p, draws[0, k], draws[1, k], draws[2, k])
@@ -282,139 +275,3 @@ def _receive(demander, issue, supplier, y, m, n, x0, weight, received, offset, s
     offset[cell] += value - shift[slot]
     shift[slot] = value
     has[slot] = True
-
-
-@njit(cache=True, nogil=True)
-def play_round(position, salience, weight, random_rate, p, tie_random, tie_tolerance,
-               salience_weight, fixed_weight, rng, voting, nxt, voting_outcome):
-    """One round: fills the voting and next positions and the voting outcome; returns the
-    number of ties broken and of exchanges realised."""
-    n, m = position.shape
-    denominator, total, outcome = np.zeros(m), np.zeros(m), np.empty(m)
-    for a in range(n):
-        for k in range(m):
-            denominator[k] += weight[a, k]
-            total[k] += weight[a, k] * position[a, k]
-    _weighted_mean(position, weight, outcome)
-    g, f = _list_exchanges(position, salience, weight, denominator, total, outcome)
-    size = g.shape[0]
-    for r in range(size):
-        s_ip, s_iq, s_jp, s_jq = f[r, _SIP], f[r, _SIQ], f[r, _SJP], f[r, _SJQ]
-        f[r, _RATE] = (s_ip + s_jp) / (s_iq + s_jq)
-    if random_rate:
-        for r in range(size):
-            low, high = f[r, _SJP] / f[r, _SJQ], f[r, _SIP] / f[r, _SIQ]
-            f[r, _RATE] = low + (high - low) * rng.random()
-    equal_gain = not random_rate
-    offset, shift = np.zeros(n * m), np.zeros(n * m * n)
-    received, has = np.zeros(n * m * n), np.zeros(n * m * n, dtype=np.bool_)
-    valid = np.zeros(size, dtype=np.bool_)
-    index = np.arange(size)
-    _calculate(f, g, index, size, valid, equal_gain, p, offset, shift, has, rng)
-    alive = valid.copy()
-    score = np.empty(size)
-    for r in range(size):
-        score[r] = f[r, _KEY] if alive[r] else -np.inf
-    for a in range(n):
-        for k in range(m):
-            voting[a, k] = position[a, k]
-    voted = np.zeros((n, m), dtype=np.bool_)
-    ties = realised = 0
-    while True:
-        top, best = -1, -np.inf
-        for r in range(size):
-            if score[r] > best:
-                top, best = r, score[r]
-        if top < 0:
-            break
-        runner_up = -np.inf
-        for r in range(size):
-            if r != top and score[r] > runner_up:
-                runner_up = score[r]
-        chosen = top
-        if not runner_up < best - tie_tolerance:  # tied: the first two within the tolerance
-            first = second = -1
-            for r in range(size):
-                if score[r] >= best - tie_tolerance:
-                    if first < 0:
-                        first = r
-                    elif second < 0:
-                        second = r
-            ties += 1
-            chosen = second if tie_random and rng.random() >= 0.5 else first
-        r = chosen
-        alive[r] = False
-        score[r] = -np.inf
-        realised += 1
-        ri, rj, rp, rq = g[r, _I], g[r, _J], g[r, _P], g[r, _Q]
-        y_i, y_j = f[r, _YI], f[r, _YJ]
-        voting[ri, rq], voting[rj, rp] = y_i, y_j
-        voted[ri, rq] = voted[rj, rp] = True
-        gave_i, gave_j = ri * m + rq, rj * m + rp
-        took_j, took_i = rj * m + rq, ri * m + rp
-        _receive(rj, rq, ri, y_i, m, n, position, weight, received, offset, shift, has)
-        _receive(ri, rp, rj, y_j, m, n, position, weight, received, offset, shift, has)
-        count = 0
-        for t in range(size):
-            if not alive[t]:
-                continue
-            demand_i, demand_j = g[t, _I] * m + g[t, _P], g[t, _J] * m + g[t, _Q]
-            supply_i, supply_j = g[t, _I] * m + g[t, _Q], g[t, _J] * m + g[t, _P]
-            touched = (demand_j == took_j or demand_j == took_i or demand_i == took_j
-                       or demand_i == took_i)
-            # a matched side continues from the realised voting position; its planned move
-            # becomes history
-            if supply_i == gave_i or supply_i == gave_j:
-                move = f[t, _MI]
-                f[t, _HSI] += move
-                f[t, _HNI] = min(f[t, _HNI], move)
-                f[t, _HXI] = max(f[t, _HXI], move)
-                f[t, _PI] = y_i if supply_i == gave_i else y_j
-                touched = True
-            if supply_j == gave_i or supply_j == gave_j:
-                move = f[t, _MJ]
-                f[t, _HSJ] += move
-                f[t, _HNJ] = min(f[t, _HNJ], move)
-                f[t, _HXJ] = max(f[t, _HXJ], move)
-                f[t, _PJ] = y_i if supply_j == gave_i else y_j
-                touched = True
-            if touched:
-                index[count] = t
-                count += 1
-        _calculate(f, g, index, count, valid, equal_gain, p, offset, shift, has, rng)
-        for t in range(count):
-            r = index[t]
-            alive[r] = valid[r]
-            score[r] = f[r, _KEY] if alive[r] else -np.inf
-    for a in range(n):
-        for k in range(m):
-            nxt[a, k] = position[a, k]
-            if voted[a, k]:
-                share = (1.0 - salience[a, k]) * salience_weight + fixed_weight
-                nxt[a, k] = share * voting[a, k] + (1.0 - share) * position[a, k]
-    _weighted_mean(voting, weight, voting_outcome)
-    return ties, realised
-
-
-@njit(cache=True, nogil=True)
-def run_batch(position, salience, weight, rounds, repetitions, random_rate, p, tie_random,
-              tie_tolerance, salience_weight, fixed_weight, rng, trajectory, voting_outcome,
-              ties, realised):
-    """Every item (axis 0) and repetition of a batch on the 0-100 scale, items in order and the
-    repetitions of an item in turn (the NumPy engine's order of random draws). Fills
-    ``trajectory`` (items, repetitions, rounds + 1, n, m), ``voting_outcome`` (items,
-    repetitions, rounds, m), ``ties`` (items, repetitions) and ``realised`` (items,
-    repetitions, rounds)."""
-    n_items, n, m = position.shape
-    voting = np.empty((n, m))
-    for item in range(n_items):
-        for rep in range(repetitions):
-            trajectory[item, rep, 0] = position[item]
-            ties[item, rep] = 0
-            for rnd in range(rounds):
-                tie, count = play_round(
-                    trajectory[item, rep, rnd], salience[item], weight[item], random_rate, p,
-                    tie_random, tie_tolerance, salience_weight, fixed_weight, rng, voting,
-                    trajectory[item, rep, rnd + 1], voting_outcome[item, rep, rnd])
-                ties[item, rep] += tie
-                realised[item, rep, rnd] = count

@@ -56,9 +56,9 @@ BATCH_BLOCK = 512
 
 def _kernels():
     """The compiled engine's module, or None when Numba is not installed."""
-    from allegiance.models.exchange import kernels
+    from allegiance.models.exchange import kernel_run
 
-    return kernels if kernels.HAVE_NUMBA else None
+    return kernel_run if kernel_run.HAVE_NUMBA else None
 
 
 class ExchangeModel(Model):
@@ -99,7 +99,7 @@ class ExchangeModel(Model):
     engine:
         ``"auto"`` (default), ``"numba"`` or ``"numpy"``: which engine runs a batch (Monte Carlo
         draws). Both give the same numbers bit for bit; the compiled one
-        (:mod:`allegiance.models.exchange.kernels`) runs a whole batch in one call, and
+        (:mod:`allegiance.models.exchange.kernel_run`) runs a whole batch in one call, and
         ``"auto"`` takes it for batches of at least :data:`COMPILED_RUNS` runs. An unbatched
         run, which reports every exchange, and ``arithmetic="decimal28"`` run in NumPy.
 
@@ -322,7 +322,7 @@ class ExchangeModel(Model):
                 or self.rounds == 0 or n_issues < 2):
             return None
         if self.engine == "auto" and n_items * self.repetitions < COMPILED_RUNS:
-            loaded = sys.modules.get(f"{__package__}.kernels")
+            loaded = sys.modules.get(f"{__package__}.kernel_run")
             if loaded is None or not getattr(loaded.run_batch, "signatures", None):
                 return None
         return _kernels()
