@@ -82,27 +82,36 @@ def play_round(position, salience, weight, random_rate, p, tie_random, tie_toler
         score[r] = f[r, _KEY] if alive[r] else -np.inf
     voting[:, :] = position
     voted = np.zeros((n, m), dtype=np.bool_)
+    # the cells each exchange demands and supplies, and the waiting exchanges in list order
+    demand_i, demand_j = g[:, _I] * m + g[:, _P], g[:, _J] * m + g[:, _Q]
+    supply_i, supply_j = g[:, _I] * m + g[:, _Q], g[:, _J] * m + g[:, _P]
+    live = np.empty(size, dtype=np.int64)
+    n_live = 0
+    for r in range(size):
+        if alive[r]:
+            live[n_live] = r
+            n_live += 1
     ties = realised = 0
     while True:
-        top, best = -1, -np.inf
-        for r in range(size):
-            if score[r] > best:
-                top, best = r, score[r]
+        # the best gain (the first listed of equal ones) and the best of the others
+        top, best, runner_up = -1, -np.inf, -np.inf
+        for k in range(n_live):
+            s = score[live[k]]
+            if s > best:
+                top, best, runner_up = live[k], s, best
+            elif s > runner_up:
+                runner_up = s
         if top < 0:
             break
-        runner_up = -np.inf
-        for r in range(size):
-            if r != top and score[r] > runner_up:
-                runner_up = score[r]
         chosen = top
         if not runner_up < best - tie_tolerance:  # tied: the first two within the tolerance
             first = second = -1
-            for r in range(size):
-                if score[r] >= best - tie_tolerance:
+            for k in range(n_live):
+                if score[live[k]] >= best - tie_tolerance:
                     if first < 0:
-                        first = r
+                        first = live[k]
                     elif second < 0:
-                        second = r
+                        second = live[k]
             ties += 1
             chosen = second if tie_random and rng.random() >= 0.5 else first
         r = chosen
@@ -118,37 +127,42 @@ def play_round(position, salience, weight, random_rate, p, tie_random, tie_toler
         _receive(rj, rq, ri, y_i, m, n, position, weight, received, offset, shift, has)
         _receive(ri, rp, rj, y_j, m, n, position, weight, received, offset, shift, has)
         count = 0
-        for t in range(size):
+        for k in range(n_live):
+            t = live[k]
             if not alive[t]:
                 continue
-            demand_i, demand_j = g[t, _I] * m + g[t, _P], g[t, _J] * m + g[t, _Q]
-            supply_i, supply_j = g[t, _I] * m + g[t, _Q], g[t, _J] * m + g[t, _P]
-            touched = (demand_j == took_j or demand_j == took_i or demand_i == took_j
-                       or demand_i == took_i)
+            touched = (demand_j[t] == took_j or demand_j[t] == took_i or demand_i[t] == took_j
+                       or demand_i[t] == took_i)
             # a matched side continues from the realised voting position; its planned move
             # becomes history
-            if supply_i == gave_i or supply_i == gave_j:
+            if supply_i[t] == gave_i or supply_i[t] == gave_j:
                 move = f[t, _MI]
                 f[t, _HSI] += move
                 f[t, _HNI] = min(f[t, _HNI], move)
                 f[t, _HXI] = max(f[t, _HXI], move)
-                f[t, _PI] = y_i if supply_i == gave_i else y_j
+                f[t, _PI] = y_i if supply_i[t] == gave_i else y_j
                 touched = True
-            if supply_j == gave_i or supply_j == gave_j:
+            if supply_j[t] == gave_i or supply_j[t] == gave_j:
                 move = f[t, _MJ]
                 f[t, _HSJ] += move
                 f[t, _HNJ] = min(f[t, _HNJ], move)
                 f[t, _HXJ] = max(f[t, _HXJ], move)
-                f[t, _PJ] = y_i if supply_j == gave_i else y_j
+                f[t, _PJ] = y_i if supply_j[t] == gave_i else y_j
                 touched = True
             if touched:
                 index[count] = t
                 count += 1
         _calculate(f, g, index, count, valid, equal_gain, p, offset, shift, has, rng)
-        for t in range(count):
-            r = index[t]
-            alive[r] = valid[r]
-            score[r] = f[r, _KEY] if alive[r] else -np.inf
+        for k in range(count):
+            t = index[k]
+            alive[t] = valid[t]
+            score[t] = f[t, _KEY] if alive[t] else -np.inf
+        kept = 0
+        for k in range(n_live):  # drop the realised and the no longer valid exchanges
+            if alive[live[k]]:
+                live[kept] = live[k]
+                kept += 1
+        n_live = kept
     for a in range(n):
         for k in range(m):
             nxt[a, k] = position[a, k]

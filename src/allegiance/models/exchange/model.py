@@ -256,7 +256,7 @@ class ExchangeModel(Model):
             "outcome_repetitions": outcomes.reshape(*batch, self.repetitions, arrays.n_issues),
             "ties": ties.reshape(*batch, self.repetitions),
         }
-        if first_records:
+        if first_records and not batch:  # the per-exchange detail of an unbatched run
             extra["exchanges_per_round"] = np.array(
                 [len(r.realized["I"]) for r in first_records]
             )
@@ -332,14 +332,10 @@ class ExchangeModel(Model):
 
         Runs that draw random numbers (random tie-breaks, ``p > 0``, the random rate) run in one
         thread, drawing from ``rng`` in the NumPy engine's order; deterministic ones run in
-        blocks of :data:`BATCH_BLOCK` items in :data:`allegiance.parallel.THREADS` threads. The
-        first run's round records (reported in ``extra``) come from the NumPy engine, on a copy
-        of the generator."""
+        blocks of :data:`BATCH_BLOCK` items in :data:`allegiance.parallel.THREADS` threads. A batch
+        has no round records (they are for the events of an unbatched run)."""
         n_items, n, m = flat.position.shape
         reps, rounds = self.repetitions, self.rounds
-        copy = np.random.Generator(type(rng.bit_generator)())
-        copy.bit_generator.state = rng.bit_generator.state
-        _, first_records = self.simulate(flat.take(0), copy)
         position = np.ascontiguousarray((flat.position - low) * 100.0 / span, dtype=float)
         salience = np.ascontiguousarray(flat.salience, dtype=float)
         weight = np.ascontiguousarray(flat.capability * flat.salience * flat.present, dtype=float)
@@ -366,4 +362,4 @@ class ExchangeModel(Model):
         positions = trajectory * span / 100.0 + low
         voting_outcomes = voting * span / 100.0 + low
         outcomes = voting_outcomes[:, :, -1].copy()
-        return positions, outcomes, voting_outcomes, ties.astype(int), first_records
+        return positions, outcomes, voting_outcomes, ties.astype(int), []
