@@ -7,6 +7,9 @@ generator's numbers in the item-by-item order."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +162,27 @@ def test_auto_engine_choice(syria_draws):
 def test_engine_parameter_errors(params):
     with pytest.raises(ParameterError, match="engine"):
         ExchangeModel(**params)
+
+
+def test_kernel_source_runs_as_plain_python():
+    """Without compilation (NUMBA_DISABLE_JIT, as without Numba) the kernels' source runs as
+    plain Python and gives the same numbers."""
+    code = (
+        "import numpy as np, allegiance\n"
+        "from allegiance.models.exchange import ExchangeModel\n"
+        "from allegiance.models.exchange import kernel_run\n"
+        "from allegiance.uncertainty.sampling import Sampler\n"
+        "assert not hasattr(kernel_run.run_batch, 'signatures')\n"
+        "s = Sampler(allegiance.load_scenario('syria-2014'))\n"
+        "a = s.arrays(s.sample(1, 0, 3))\n"
+        "r = [ExchangeModel(engine=e, p=0.3, rounds=3).run(a, random_state=5) for e in "
+        "('numpy', 'numba')]\n"
+        "assert np.array_equal(r[0].positions, r[1].positions), 'positions differ'\n"
+        "assert np.array_equal(r[0].outcome, r[1].outcome), 'outcomes differ'\n"
+        "print('same')\n")
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1",
+           "PYTHONPATH": os.pathsep.join([str(Path(allegiance.__file__).parents[1]),
+                                          os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "same"

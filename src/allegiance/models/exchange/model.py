@@ -55,7 +55,8 @@ BATCH_BLOCK = 512
 
 
 def _kernels():
-    """The compiled engine's module, or None when Numba is not installed."""
+    """The compiled engine's module, or None when Numba is not installed (its source then runs
+    as plain Python, slower than the NumPy engine, which takes over)."""
     from allegiance.models.exchange import kernel_run
 
     return kernel_run if kernel_run.HAVE_NUMBA else None
