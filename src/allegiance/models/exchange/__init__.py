@@ -34,6 +34,11 @@ except where the documentation in ``docs/models/exchange.md`` says otherwise. Wi
 ``arithmetic="decimal28"`` the edge cases that decide's 28-digit decimal arithmetic decides are
 decided the same way (:mod:`allegiance.models.exchange.decimal`), and its numbers are reproduced.
 
+Where each part lives: :mod:`.candidates` (steps 1-2), :mod:`.terms` (the terms of exchanges),
+:mod:`.round` (step 3, NumPy engine), :mod:`.kernels` and :mod:`.kernel_run` (the compiled
+engine: whole batches of draws), :mod:`.model` (``ExchangeModel``, step 4, choice of engine),
+:mod:`.decimal` (decide's arithmetic) and :mod:`.explain` (events, externalities).
+
 Example
 -------
 >>> import numpy as np
