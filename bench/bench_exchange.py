@@ -7,12 +7,20 @@ implementation's time on the same input where known, and the speed-up. Reference
 - "decide model": decide's library loop alone (no observers), median seconds per 10-round run as
   stored with the reference numbers in tests/data/exchange_decide_reference.json.
 
-Usage: .venv/bin/python bench/bench_exchange.py [--quick]
+Then the Monte Carlo figure: syria-2014 (built in), 10,000 draws x 10 rounds through
+``run_montecarlo`` (default chunks of 1,024, local executor), with the compiled engine and with
+the NumPy engine, wall and CPU seconds, and whether the two gave the same outcomes (target: ≤ 10 s
+wall with the compiled engine).
+
+Usage: .venv/bin/python bench/bench_exchange.py [--quick] [--montecarlo-only]
+       [--montecarlo-runs N] [--engines numba,numpy]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,8 +36,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from exchange_oracle import read_decide_file  # noqa: E402
 from machine import process_seconds, report  # noqa: E402
 
+import allegiance  # noqa: E402
 from allegiance.models.exchange import ExchangeModel  # noqa: E402
 from allegiance.scenario.arrays import ScenarioArrays  # noqa: E402
+from allegiance.uncertainty.executors import LocalExecutor  # noqa: E402
+from allegiance.uncertainty.montecarlo import run_montecarlo  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "reference" / "decide"
 REFERENCE = ROOT / "tests" / "data" / "exchange_decide_reference.json"
@@ -59,8 +70,42 @@ def best_of(fn, repeat: int) -> tuple[float, float]:
     return min(walls), min(cpus)
 
 
+def montecarlo(runs: int, engines: list[str]) -> None:
+    """Monte Carlo of the exchange model on syria-2014: both engines, 10 rounds."""
+    scenario = allegiance.load_scenario("syria-2014")
+    print(f"Monte Carlo, syria-2014, exchange (10 rounds), {runs:,} draws, local executor; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    # warm-up: loads the compiled kernel (compiles it on the first run after an edit)
+    run_montecarlo(scenario, "exchange", runs=64, seed=1, executor=LocalExecutor(),
+                   engine="numba")
+    print(f"{'engine':<8} {'draws':>7} {'wall s':>8} {'CPU s':>8} {'draws/s':>8}")
+    outcomes = {}
+    for engine in engines:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = run_montecarlo(scenario, "exchange", runs=runs, seed=1,
+                                executor=LocalExecutor(), rounds=10, engine=engine)
+        wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        outcomes[engine] = result.outcomes
+        print(f"{engine:<8} {runs:>7,} {wall:>8.2f} {cpu:>8.2f} {runs / wall:>8.0f}")
+    if len(outcomes) == 2:
+        same = np.array_equal(outcomes["numba"], outcomes["numpy"])
+        print(f"same outcomes from both engines: {'yes' if same else 'NO'}")
+
+
 def main() -> None:
-    quick = "--quick" in sys.argv
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller cases")
+    parser.add_argument("--montecarlo-only", action="store_true",
+                        help="only the Monte Carlo figure")
+    parser.add_argument("--montecarlo-runs", type=int, default=10_000)
+    parser.add_argument("--engines", default="numba,numpy",
+                        help="engines of the Monte Carlo figure, comma-separated")
+    args = parser.parse_args()
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if args.montecarlo_only:
+        montecarlo(args.montecarlo_runs, engines)
+        return
+    quick = args.quick
     reference = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else None
     cases: list[tuple[str, ScenarioArrays, int, str]] = []
     for name in ("sample_data.txt", "cop21.csv"):
@@ -116,6 +161,8 @@ def main() -> None:
               f" best of 5 = {best:.2f} s, median {median:.2f} s (target ≤ 0.5 s)")
         baseline = [str(exe), "forecast", str(target), "--model", "mean", "--format", "json"]
         print(report(baseline))
+    print()
+    montecarlo(args.montecarlo_runs, engines)
 
 if __name__ == "__main__":
     main()

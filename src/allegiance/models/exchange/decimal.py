@@ -242,3 +242,20 @@ class DecimalRound:
 def bounds_ok(move: Decimal, pos: Decimal) -> bool:
     """decide's bounds on a move: larger than 1e-10, at most 100, voter stays on 0-100."""
     return _MIN_MOVE < abs(move) <= 100 and 0 <= pos + move <= 100
+
+
+def _to_float(values) -> np.ndarray:
+    return np.array([[float(v) for v in row] for row in values])
+
+
+def _decimal_votes_and_starts(decimals, start, realized, salience_weight, fixed_weight):
+    """Voting positions and next start positions in decimals (the last realised exchange of an
+    actor on an issue sets both, as in the reference)."""
+    votes = [row[:] for row in start]
+    nxt = [row[:] for row in start]
+    for actor_i, issue_q, y_i, actor_j, issue_p, y_j in realized:
+        for actor, issue, y in ((actor_i, issue_q, y_i), (actor_j, issue_p, y_j)):
+            votes[actor][issue] = y
+            nxt[actor][issue] = decimals.next_start(
+                decimals.s[actor][issue], start[actor][issue], y, salience_weight, fixed_weight)
+    return votes, nxt
