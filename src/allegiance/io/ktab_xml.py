@@ -182,8 +182,8 @@ def parse_xml(text: str, file: str) -> Element:
     except _Refused as exc:
         raise refused(str(exc)) from None
     except DefusedXmlException as exc:
-        raise refused(next(message for kind, message in _REFUSALS
-                           if isinstance(exc, kind))) from None
+        raise refused(next((message for kind, message in _REFUSALS if isinstance(exc, kind)),
+                           "a forbidden XML construct")) from None
     except ParseError as exc:
         line, offset = exc.position
         raise ReadError([problem(f"not well-formed XML: {expat.ErrorString(exc.code)}",
