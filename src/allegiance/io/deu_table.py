@@ -11,6 +11,7 @@ from pathlib import Path
 
 from allegiance.io.deu_values import BASE_VALUES, accepted, base_value, is_missing
 from allegiance.io.errors import Problem, ReadError, problem
+from allegiance.scenario import limits
 
 #: actor code -> name (codes as used in the DEU column names)
 ACTOR_NAMES: dict[str, str] = {
@@ -238,8 +239,9 @@ def parse_text(text: str, file: str = "<deu>") -> DeuFile:
             read = base_value(name, cell.text)
             if read is None:
                 what = "procedure" if name == "proc" else "Council voting rule"
-                problems.append(problem(f"{name}: {cell.text!r} is not a {what} this reader can "
-                                        f"interpret; write {accepted(name)}", file=file,
+                problems.append(problem(f"{name}: {limits.excerpt(cell.text)} is not a {what} "
+                                        f"this reader can interpret; write {accepted(name)}",
+                                        file=file,
                                         line=line_no, column=cell.column, path=(name,)))
                 continue
             meta[name], variant = read

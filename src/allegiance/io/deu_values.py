@@ -60,7 +60,8 @@ MISSING_TEXT = frozenset({"", "na", "n/a", "n.a.", "nan", ".", "-", "–", "—"
 #: numeric missing-value codes (outside the 0–100 scale)
 MISSING_CODES = frozenset({999.0, 9999.0, -9.0, -99.0, -999.0})
 
-_ANNOTATED = re.compile(r"^(?P<base>.*?)\s*(?P<note>\(.*\)|\[.*\]|[*†‡'’]+|\d+)$")
+#: what may follow a base value as its annotation (matched against the rest of the cell whole)
+_NOTE = re.compile(r"\s*(?P<note>\(.*\)|\[.*\]|[*†‡'’]+|\d+)")
 
 
 def _key(text: str) -> str:
@@ -75,10 +76,14 @@ def base_value(column: str, text: str) -> tuple[str, bool] | None:
     if key in spellings:
         base = spellings[key]
         return base, text != base
-    match = _ANNOTATED.match(key)
-    if not match or match["base"] not in spellings:
+    # the shortest known spelling that begins the cell and is followed by nothing but a note
+    # (prefixes of the cell are tried, not a pattern with a free base: time linear in the cell)
+    for spelling in sorted(spellings, key=len):
+        if key.startswith(spelling) and (match := _NOTE.fullmatch(key, len(spelling))):
+            break
+    else:
         return None
-    base = spellings[match["base"]]
+    base = spellings[spelling]
     note = match["note"]
     if any(word in note and other != base for word, other in spellings.items() if len(word) > 2):
         return None  # the note names another rule: which one applies is not clear

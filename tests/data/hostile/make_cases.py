@@ -86,6 +86,16 @@ CASES = {
                                   '"COD"\t'
                                   '"QMV"\t"1"\t"1"\t"2000-01-01"\t"2001-01-01"\t"10"\t"20"\t'
                                   '"80"\t"50"\t"50"\t"50"\t"0"\t"60"\n'),
+    # found by the campaign: the annotated-value pattern backtracked over a long cell (12 s for
+    # 100 kB), and the error quoted the whole cell
+    "deu-long-voting-rule.tsv": ("deu", "rejected",
+                                 DEU_HEAD + '"1"\t"1"\t"d1"\t"A proposal"\t"1"\t"1"\t"x"\t'
+                                 '"COD"\t"' + "7" * 200_000 + 'e5"\t"1"\t"1"\t"2000-01-01"\t'
+                                 '"2001-01-01"\t"10"\t"20"\t"80"\t"50"\t"50"\t"50"\t"0"\t"60"\n'),
+    "deu-long-procedure.tsv": ("deu", "rejected",
+                               DEU_HEAD + '"1"\t"1"\t"d1"\t"A proposal"\t"1"\t"1"\t"x"\t"'
+                               + "7" * 200_000 + 'x"\t"QMV"\t"1"\t"1"\t"2000-01-01"\t'
+                               '"2001-01-01"\t"10"\t"20"\t"80"\t"50"\t"50"\t"50"\t"0"\t"60"\n'),
 }
 
 
