@@ -14,6 +14,7 @@ from importlib import import_module
 from importlib.resources import files
 from pathlib import Path
 
+from allegiance.io.bulk import collector_paused
 from allegiance.io.errors import ReadError, problem
 from allegiance.io.filesystem import read_text, write_atomic
 from allegiance.io.yaml_format import locate, validate_yaml
@@ -108,6 +109,7 @@ def resolve(source: str | Path) -> Path:
     return path
 
 
+@collector_paused()
 def load_scenario(source: str | Path = DEFAULT_SCENARIO, input_format: str | None = None
                   ) -> Scenario:
     """Load a scenario from a built-in name, a YAML file or any importable peer file.
@@ -129,12 +131,19 @@ def load_scenario(source: str | Path = DEFAULT_SCENARIO, input_format: str | Non
     try:
         return FORMATS[name].read(path, text)
     except ScenarioInvalid as exc:
-        if isinstance(exc, ReadError):
-            raise
-        raise ReadError([p if p.file else p.model_copy(update={"file": str(path)})
-                         for p in exc.problems], source=str(path)) from None
+        raise _with_file(exc, path) from None
 
 
+def _with_file(exc: ScenarioInvalid, path: Path) -> ReadError:
+    """``exc`` as a :class:`ReadError` whose every problem names ``path`` (unless it names its own
+    file)."""
+    if isinstance(exc, ReadError):
+        return exc
+    return ReadError([p if p.file else p.model_copy(update={"file": str(path)})
+                      for p in exc.problems], source=str(path))
+
+
+@collector_paused()
 def validate_file(source: str | Path, input_format: str | None = None) -> list[Problem]:
     """Every problem (errors and warnings) of a scenario file, located where possible."""
     try:
@@ -145,16 +154,27 @@ def validate_file(source: str | Path, input_format: str | None = None) -> list[P
         return exc.problems
     if name == "yaml":
         return validate_yaml(path)
+    if name not in FORMATS:
+        return load_problems(path, name)
+    module = FORMATS[name]._module()
     try:
-        scenario = load_scenario(path, name)
-        module = FORMATS[name]._module()
-        if hasattr(module, "read_located"):  # locate the warnings too
+        if hasattr(module, "read_located"):  # the file is read once, and its warnings located
             scenario, where = module.read_located(path, text)
             return [*scenario.derived.get("read_warnings", []),
                     *locate(check_scenario(scenario), where, str(path))]
+        scenario = load_scenario(path, name)
+    except ScenarioInvalid as exc:
+        return _with_file(exc, path).problems
+    return [p.model_copy(update={"file": str(path)}) for p in check_scenario(scenario)]
+
+
+def load_problems(path: Path, name: str) -> list[Problem]:
+    """The problems :func:`load_scenario` reports for ``path`` read as format ``name``."""
+    try:
+        load_scenario(path, name)
     except ScenarioInvalid as exc:
         return exc.problems
-    return [p.model_copy(update={"file": str(path)}) for p in check_scenario(scenario)]
+    return []
 
 
 def export_scenario(scenario: Scenario, to: str, **options) -> str:
@@ -171,6 +191,7 @@ def save_scenario(scenario: Scenario, path: str | Path, to: str = "yaml") -> Non
     write_atomic(path, export_scenario(scenario, to))
 
 
+@collector_paused()
 def load_dataset(source: str | Path, input_format: str | None = None, **options) -> list[Scenario]:
     """Every scenario of a data-set file (e.g. DEU: one per issue); a scenario file gives one."""
     path = resolve(source)

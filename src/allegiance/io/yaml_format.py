@@ -1,196 +1,24 @@
 """The native scenario format: YAML, read safely and with line numbers for every field.
 
-Reading is hardened against hostile files: only YAML's safe types are constructed (tags that would
-build Python objects are refused), nesting depth, node count (including alias expansion) and file
-size are bounded, binary content is refused, and every problem is reported with its file, line and
-column (1-based).
+Reading is hardened against hostile files (``safe_yaml``): only YAML's plain types are built,
+nesting depth, value count (including alias expansion) and file size are bounded, binary content
+is refused, and every problem is reported with its file, line and column (1-based).
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from allegiance.io.errors import Problem, ReadError, problem, validation_message
 from allegiance.io.filesystem import read_text, write_atomic
-from allegiance.scenario import limits
+from allegiance.io.safe_yaml import parse_yaml
 from allegiance.scenario.model import Scenario, ScenarioInvalid, check_scenario
 
-if TYPE_CHECKING:  # PyYAML is imported where YAML is read or written (not for other formats)
-    import yaml
-
-MAX_DEPTH = limits.MAX_DEPTH
-MAX_NODES = limits.MAX_NODES
-
 Location = tuple[int, int]
-
-
-class _Budget:
-    def __init__(self) -> None:
-        self.nodes = 0
-
-
-def _construct(
-    node: yaml.Node, constructor: yaml.constructor.SafeConstructor, path: tuple,
-    where: dict[tuple, Location], depth: int, budget: _Budget, file: str,
-) -> Any:
-    import yaml
-
-    budget.nodes += 1
-    if budget.nodes > MAX_NODES:
-        raise ReadError([problem(f"the document has more than {MAX_NODES:,} values (counting "
-                                 "each use of an alias); refusing to read it (limit max-nodes)",
-                                 file=file, line=node.start_mark.line + 1)])
-    if depth > MAX_DEPTH:
-        raise ReadError([problem(f"the document nests deeper than {MAX_DEPTH} levels",
-                                 file=file, line=node.start_mark.line + 1,
-                                 column=node.start_mark.column + 1)])
-    where.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    expected = {yaml.MappingNode: "tag:yaml.org,2002:map",
-                yaml.SequenceNode: "tag:yaml.org,2002:seq"}.get(type(node))
-    if expected is not None and node.tag != expected:
-        raise ReadError([problem(f"refused: the tag {node.tag} (only plain YAML values are "
-                                 "allowed)", file=file, line=node.start_mark.line + 1,
-                                 column=node.start_mark.column + 1)])
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise ReadError([problem("mapping keys must be plain values", file=file,
-                                         line=key_node.start_mark.line + 1,
-                                         column=key_node.start_mark.column + 1)])
-            key = _scalar(key_node, constructor, file)
-            if key == "<<":
-                raise ReadError([problem("YAML merge keys (<<) are not supported", file=file,
-                                         line=key_node.start_mark.line + 1,
-                                         column=key_node.start_mark.column + 1)])
-            key = str(key) if not isinstance(key, str) else key
-            where.setdefault((*path, key), (key_node.start_mark.line + 1,
-                                            key_node.start_mark.column + 1))
-            result[key] = _construct(value_node, constructor, (*path, key), where, depth + 1,
-                                     budget, file)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(child, constructor, (*path, i), where, depth + 1, budget, file)
-            for i, child in enumerate(node.value)
-        ]
-    return _scalar(node, constructor, file)
-
-
-def _scalar(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, file: str) -> Any:
-    """A plain scalar's value; an impossible one (a date such as 2014-02-30) stays text, for the
-    scenario's checks to report where it is."""
-    if node.tag not in _PLAIN_TAGS:
-        raise ReadError([problem(f"refused: the tag {limits.excerpt(node.tag)} (only plain YAML "
-                                 "values are allowed)", file=file,
-                                 line=node.start_mark.line + 1,
-                                 column=node.start_mark.column + 1)])
-    if node.tag == _STR_TAG:  # most values: the text as written, nothing to construct
-        return node.value
-    try:
-        value = constructor.construct_object(node)
-    except Exception:  # noqa: BLE001 - PyYAML raises ValueError, OverflowError, TypeError...
-        value = node.value
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return value
-
-
-def _expanded_size(root: yaml.Node) -> int:
-    """How many values the document holds once every alias is expanded, counted over its distinct
-    nodes only (an alias bomb is measured in microseconds, before anything is built); a document
-    that contains itself (``&a [*a]``) has no finite size and counts as too large."""
-    import yaml
-
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if isinstance(node, yaml.ScalarNode):
-            sizes[key] = 1
-            continue
-        children = ([n for pair in node.value for n in pair]
-                    if isinstance(node, yaml.MappingNode) else list(node.value))
-        if children_done:
-            open_nodes.discard(key)
-            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
-            continue
-        if key in sizes:
-            continue
-        if key in open_nodes:
-            return MAX_NODES + 1  # recursive
-        open_nodes.add(key)
-        stack.append((node, True))
-        for child in children:
-            if id(child) in open_nodes:
-                return MAX_NODES + 1
-            if id(child) not in sizes:
-                stack.append((child, False))
-    return sizes[id(root)]
-
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
-                        ("null", "bool", "int", "float", "str", "timestamp"))
-
-
-def _loader_class():
-    """libyaml's safe composer where PyYAML was built with it (several times faster), else the
-    pure-Python one; both give the same nodes with the same line marks."""
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, Location]]:
-    """Parse YAML text safely; return the data and a map from field path to (line, column)."""
-    import yaml
-
-    if "\x00" in text:
-        raise ReadError([problem("this is a binary file, not YAML", file=file)])
-    try:
-        loader = _loader_class()(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise ReadError([problem(f"not valid YAML: {message}", file=file,
-                                 line=mark.line + 1 if mark else None,
-                                 column=mark.column + 1 if mark else None)]) from None
-    except yaml.YAMLError as exc:
-        raise ReadError([problem(f"not valid YAML: {exc}", file=file)]) from None
-    except RecursionError:
-        raise ReadError([problem(f"the document nests too deeply (limit {MAX_DEPTH})",
-                                 file=file)]) from None
-    if node is None:
-        raise ReadError([problem("the file is empty", file=file)])
-    if "&" in text and _expanded_size(node) > MAX_NODES:  # aliases need an anchor (&)
-        raise ReadError([problem(f"the document has more than {MAX_NODES:,} values (counting "
-                                 "each use of an alias); refusing to read it (limit max-nodes)",
-                                 file=file, line=1)])
-    where: dict[tuple, Location] = {}
-    constructor = yaml.constructor.SafeConstructor()
-    try:
-        data = _construct(node, constructor, (), where, 0, _Budget(), file)
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        raise ReadError([problem(f"refused: {exc.problem} (only plain YAML values are allowed)",
-                                 file=file, line=mark.line + 1 if mark else None,
-                                 column=mark.column + 1 if mark else None)]) from None
-    except RecursionError:
-        raise ReadError([problem(f"the document nests too deeply (limit {MAX_DEPTH})",
-                                 file=file)]) from None
-    return data, where
 
 
 def locate(problems: list[Problem], where: dict[tuple, Location], file: str) -> list[Problem]:
@@ -206,10 +34,7 @@ def locate(problems: list[Problem], where: dict[tuple, Location], file: str) -> 
             if not path:
                 break
             path = path[:-1]
-        # the fields are already valid: construct, not copy and re-validate (tens of thousands
-        # of warnings on a large file)
-        located.append(type(p).model_construct(**{**p.__dict__, "file": file, "line": line,
-                                                   "column": column}))
+        located.append(type(p)(**{**p.__dict__, "file": file, "line": line, "column": column}))
     return located
 
 

@@ -6,6 +6,7 @@ problem at once, each located by its path.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,13 +18,28 @@ from allegiance.scenario.problems import Path, Problem
 if TYPE_CHECKING:
     from allegiance.scenario.model import Scenario
 
+#: the warning given for each estimate that cites no source
+UNSOURCED = "no source: this estimate is an analyst assumption"
+
 
 def _check_estimate(
     path: Path, est: Estimate, bounds: tuple[float | None, float | None], what: str,
-    source_ids: set[str],
+    source_ids: set[str], warnings: bool = True,
 ) -> list[Problem]:
     problems: list[Problem] = []
     lo_bound, hi_bound = bounds
+    value = est.value
+    if (est.low is None and est.high is None and not est.history and math.isfinite(value)
+            and (lo_bound is None or value >= lo_bound)
+            and (hi_bound is None or value <= hi_bound)):
+        # the common case (a bare value), checked without the general machinery below
+        for s, sid in enumerate(est.sources):
+            if sid not in source_ids:
+                problems.append(Problem(path=(*path, "sources", s),
+                                        message=f"unknown source {sid!r}"))
+        if warnings and not est.sources:
+            problems.append(Problem(path=path, severity="warning", message=UNSOURCED))
+        return problems
 
     hint = (" (saliences are read on 0–1; write `salience_scale: 100` at the top of the file if "
             "they are on 0–100)") if what == "the salience range" else ""
@@ -31,7 +47,7 @@ def _check_estimate(
     def check_value(p: Path, value: float | None, label: str) -> None:
         if value is None:
             return
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             problems.append(Problem(path=p, message=f"{label} must be a finite number"))
         elif lo_bound is not None and value < lo_bound or hi_bound is not None and value > hi_bound:
             problems.append(Problem(
@@ -67,12 +83,8 @@ def _check_estimate(
                                     message=f"history out of date order: {entry.date} comes after "
                                     f"{previous}"))
         previous = entry.date
-    if not est.all_sources():
-        # one per unsourced estimate (tens of thousands in a large file): its fields are known
-        # to be valid, so it is built without validation
-        problems.append(Problem.model_construct(
-            path=tuple(path), severity="warning",
-            message="no source: this estimate is an analyst assumption"))
+    if warnings and not est.all_sources():
+        problems.append(Problem(path=path, severity="warning", message=UNSOURCED))
     return problems
 
 
@@ -93,8 +105,9 @@ def _duplicates(kind: str, ids: list[str], path: tuple[str, ...]) -> list[Proble
     return problems
 
 
-def check_scenario(scenario: Scenario) -> list[Problem]:
-    """Every semantic problem (errors and warnings) of a structurally valid scenario."""
+def check_scenario(scenario: Scenario, warnings: bool = True) -> list[Problem]:
+    """Every semantic problem (errors, and warnings unless ``warnings`` is false) of a
+    structurally valid scenario."""
     problems: list[Problem] = []
     problems += _duplicates("issue", scenario.issue_ids, ("issues",))
     problems += _duplicates("actor", scenario.actor_ids, ("actors",))
@@ -124,7 +137,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     for a, actor in enumerate(scenario.actors):
         base: Path = ("actors", a)
         problems += _check_estimate((*base, "capability"), actor.capability, (0, None),
-                                    "the capability range", source_ids)
+                                    "the capability range", source_ids, warnings)
         if not actor.issues:
             problems.append(Problem(path=(*base, "issues"),
                                     message=f"actor {actor.id!r} has no estimates on any issue"))
@@ -135,12 +148,12 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
                 problems.append(Problem(path=ipath, message=f"unknown issue {issue_id!r}"))
                 continue
             problems += _check_estimate((*ipath, "position"), stance.position, issue.scale,
-                                        f"the scale of {issue_id!r}", source_ids)
+                                        f"the scale of {issue_id!r}", source_ids, warnings)
             problems += _check_estimate((*ipath, "salience"), stance.salience, (0, 1),
-                                        "the salience range", source_ids)
+                                        "the salience range", source_ids, warnings)
             if stance.capability is not None:
                 problems += _check_estimate((*ipath, "capability"), stance.capability, (0, None),
-                                            "the capability range", source_ids)
+                                            "the capability range", source_ids, warnings)
     for name, coalition in scenario.coalitions.items():
         if not coalition.members:
             problems.append(Problem(path=("coalitions", name, "members"),

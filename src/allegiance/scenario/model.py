@@ -104,7 +104,7 @@ class Scenario(_Strict):
                     if change.field == "salience":
                         change.value = rescale(change.value, 0.01)
             self.salience_scale = 1
-        problems = [p for p in check_scenario(self) if p.severity == "error"]
+        problems = [p for p in check_scenario(self, warnings=False) if p.severity == "error"]
         if problems:
             raise ScenarioInvalid(problems)
         return self
