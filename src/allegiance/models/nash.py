@@ -41,6 +41,7 @@ Example
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ from allegiance.models.base import (
     check_choice,
     check_number,
 )
+from allegiance.models.portable import log
 from allegiance.scenario.arrays import ScenarioArrays
 
 UTILITIES = ("quadratic", "linear")
@@ -161,7 +163,7 @@ class NashBargainingModel(Model):
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = (weight * x).sum(axis=-2) / weight.sum(axis=-2)
         o = np.where(np.isfinite(mean) & (mean > a) & (mean < b), mean, 0.5 * (a + b))
-        limit = int(np.ceil(np.log2(1.0 / self.tolerance))) + 60
+        limit = math.ceil(math.log2(1.0 / self.tolerance)) + 60
         for _ in range(limit):
             slope, curvature = self._slope(o, x, salience, exponent, d, active, curvature=True)
             a = np.where(slope > 0, o, a)
@@ -224,7 +226,7 @@ class NashBargainingModel(Model):
                 gain = ss * (_loss(ds - xs, utility) - _loss(o - xs, utility))
                 if np.any(gain <= 0):
                     return np.inf
-                return -np.sum(cs * np.log(gain))
+                return -np.sum(cs * log(gain))
 
             res = minimize_scalar(
                 objective, bounds=(lo[index], hi[index]), method="bounded",
@@ -249,7 +251,7 @@ class NashBargainingModel(Model):
             with np.errstate(divide="ignore", invalid="ignore"):
                 return np.where(
                     (g > 0).all(axis=-1) | ~(weight > 0).any(axis=-1),
-                    (np.where(weight > 0, weight * np.log(np.where(g > 0, g, 1.0)), 0.0)).sum(-1),
+                    (np.where(weight > 0, weight * log(np.where(g > 0, g, 1.0)), 0.0)).sum(-1),
                     -np.inf,
                 )
 
@@ -305,7 +307,7 @@ class NashBargainingModel(Model):
                 g = gains(o)[keep]
                 if np.any(g <= 0):
                     return 1e30
-                return -np.sum(ws[keep] * np.log(g))
+                return -np.sum(ws[keep] * log(g))
 
             res = minimize(
                 objective, start[index], method="SLSQP", bounds=[(0.0, 1.0)] * start.shape[-1],

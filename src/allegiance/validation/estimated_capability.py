@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import minimize
 
+from allegiance.models.portable import exp, power
 from allegiance.scenario.model import Scenario
 
 #: actor classes: 0 member state (or any other actor), 1 Commission, 2 Parliament
@@ -58,12 +59,12 @@ def weighted_forecast(theta: np.ndarray, P: np.ndarray, S: np.ndarray, C: np.nda
     """The compromise forecast with the weights that ``theta`` = (alpha, gamma, log m_com,
     log m_ep under COD, log m_ep under CNS) gives; the plain mean where the weights sum to 0."""
     alpha, gamma, m_com, m_cod, m_cns = theta
-    multiplier = np.where(K == 1, np.exp(m_com), 1.0)
-    multiplier = np.where(K == 2, np.exp(np.where(cod, m_cod, m_cns))[:, None], multiplier)
+    multiplier = np.where(K == 1, exp(m_com), 1.0)
+    multiplier = np.where(K == 2, exp(np.where(cod, m_cod, m_cns))[:, None], multiplier)
     with np.errstate(divide="ignore", invalid="ignore"):
         weight = np.where(M & (C > 0) & (S > 0),
-                          np.power(np.where(C > 0, C, 1.0), alpha)
-                          * np.power(np.where(S > 0, S, 1.0), gamma) * multiplier, 0.0)
+                          power(np.where(C > 0, C, 1.0), alpha)
+                          * power(np.where(S > 0, S, 1.0), gamma) * multiplier, 0.0)
     total = weight.sum(axis=1)
     plain = (P * M).sum(axis=1) / np.maximum(M.sum(axis=1), 1)
     return np.where(total > 0, (weight * P).sum(axis=1) / np.where(total > 0, total, 1.0), plain)

@@ -7,15 +7,15 @@ that a round costs at small n. They perform the same floating-point operations i
 as the NumPy path, so both engines give identical numbers:
 
 - voters' prefix sums are left to NumPy, computed by the very function the NumPy path uses
-  (``bdm.voting.voter_prefix_sums``: a small matrix product, whose order of addition is the BLAS
-  library's, or ``numpy.cumsum``);
+  (``bdm.voting.voter_prefix_sums``, a running sum);
 - sums that NumPy reduces along a contiguous axis use NumPy's pairwise summation
   (:func:`pairwise_sum`); sums over a non-contiguous axis are sequential;
-- every power (risk exponents) is left to ``numpy.power``, called between the kernels of a round,
-  so that both engines use the very same power routine.
+- every power (risk exponents) is left to ``models.portable.power``, called between the kernels
+  of a round, so that both engines use the very same power routine (the C library's, on every
+  machine).
 
 A round is :func:`sort_round` (sorting, distances, unit votes), NumPy's prefix sums over voters,
-:func:`risk_round` (danger levels, risk exponents, bases of the utilities), ``numpy.power`` and
+:func:`risk_round` (danger levels, risk exponents, bases of the utilities), ``portable.power`` and
 NumPy's prefix sums of the votes, then :func:`finish_round` (probabilities, expected utilities,
 offers, new positions).
 
@@ -186,7 +186,8 @@ def risk_round(position, salience, value_range, pair_denominator, rank, counts, 
     ``bdm.voting.danger_levels``)
     from the prefix sums ``unit_prefix`` of the unit votes, the risk exponents ``risk_s`` (sorted
     order) and ``risk`` (actor order), and in actor order the bases ``toward = max(0, 1/2 - d/2)``
-    and ``spread = 1/2 + d/2`` of the utilities (then raised to the exponents by ``numpy.power``).
+    and ``spread = 1/2 + d/2`` of the utilities (then raised to the exponents by
+    ``portable.power``).
     """
     size, n = position.shape
     support_1 = np.empty((n, n))
@@ -248,7 +249,7 @@ def finish_round(position, salience, vote_prefix, rank, counts, below, toward, s
     """Stage 3 of a round: from the prefix sums ``vote_prefix`` of the votes
     ``weight_s[k] * distance_s[k, a] ** risk_s[k]`` (sorted order), and ``toward``, ``spread``
     raised to the receivers' exponents and ``status_quo = 2 - 4 / 2**r`` (actor order, from
-    ``numpy.power``): probabilities, expected utilities and offers; writes the new positions."""
+    ``portable.power``): probabilities, expected utilities and offers; writes the new positions."""
     size, n = position.shape
     support_s = np.empty((n, n))
     flat = np.empty(n * n)

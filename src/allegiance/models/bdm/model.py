@@ -25,7 +25,7 @@ The forecast of an issue is the per-round statistic ``median_statistic`` after t
 Two engines compute the same numbers bit for bit: the NumPy functions below (the readable
 reference, vectorised over a leading batch axis) and, for batched runs, the Numba kernels of
 :mod:`allegiance.models.bdm.kernels` (``engine``), which do the same floating-point operations in
-the same order item by item and leave every power to ``numpy.power``.
+the same order item by item and leave every power to ``portable.power``.
 
 Reference: J. B. Scholz, G. J. Calbert and G. A. Smith, "Unravelling Bueno de Mesquita's group
 decision model", *Journal of Theoretical Politics* 23(4), 2011; B. Bueno de Mesquita, "Political

@@ -28,6 +28,7 @@ from allegiance.models.bdm.voting import (
     unsort_pairs,
     voter_prefix_sums,
 )
+from allegiance.models.portable import power
 
 # Receiving actors handled together when a single large scenario is split across threads.
 ROW_BLOCK = 128
@@ -88,7 +89,7 @@ def play_round(
     risk = np.take_along_axis(risk_s, rank, axis=-1)
 
     # 2. probabilities of success: every voter votes with its own exponent
-    weighted = np.power(distance_s, risk_s[:, :, None])
+    weighted = power(distance_s, risk_s[:, :, None])
     weighted *= weight_s[:, :, None]
     support = unsort_pairs(pair_support(weighted, index, below_s), rank)
     separation = position[:, None, :] - position[:, :, None]  # [b, i, j] = x_j - x_i
@@ -162,13 +163,13 @@ def take_offers(
     toward = np.multiply(distance, -0.5)
     toward += 0.5
     np.maximum(toward, 0.0, out=toward)
-    np.power(toward, exponent, out=toward)  # u_success = 2 - 4 toward
+    power(toward, exponent, out=toward)  # u_success = 2 - 4 toward
     spread = np.multiply(distance, 0.5)
     spread += 0.5
-    np.power(spread, exponent, out=spread)  # u_failure = 2 - 4 spread
+    power(spread, exponent, out=spread)  # u_failure = 2 - 4 spread
     spread -= toward
     spread *= 4.0  # u_success - u_failure
-    status_quo = 2.0 - 4.0 * np.power(0.5, risk[:, rows])
+    status_quo = 2.0 - 4.0 * power(0.5, risk[:, rows])
     base = np.multiply(toward, -4.0, out=toward)
     base += (2.0 - q * status_quo)[:, :, None]  # u_success - q u_status_quo
     np.subtract(1.0, probability[:, rows], out=eu_challenge)
@@ -289,8 +290,8 @@ def simulate_compiled(
 
     Each round is ``sort_round`` (compiled), the prefix sums of the unit votes
     (:func:`voter_prefix_sums`), ``risk_round`` (compiled), the powers of the round with
-    ``numpy.power`` exactly as :func:`play_round` and :func:`take_offers` compute them, the prefix
-    sums of the votes, then ``finish_round`` (compiled).
+    ``portable.power`` exactly as :func:`play_round` and :func:`take_offers` compute them, the
+    prefix sums of the votes, then ``finish_round`` (compiled).
     """
     kernels = compiled_kernels()
     size, n = position.shape
@@ -320,12 +321,12 @@ def simulate_compiled(
                            unit_votes)
         kernels.risk_round(x, salience, value_range, pair, rank, counts, below, distance_s,
                            voter_prefix_sums(unit_votes), risk_s, round_risk, toward, spread)
-        votes = np.power(distance_s, risk_s[:, :, None])
+        votes = power(distance_s, risk_s[:, :, None])
         votes *= weight_s[:, :, None]
         exponent = round_risk[:, :, None]
-        np.power(toward, exponent, out=toward)
-        np.power(spread, exponent, out=spread)
-        status_quo = 2.0 - 4.0 * np.power(0.5, round_risk)
+        power(toward, exponent, out=toward)
+        power(spread, exponent, out=spread)
+        status_quo = 2.0 - 4.0 * power(0.5, round_risk)
         new_position = np.empty((size, n))
         kernels.finish_round(x, salience, voter_prefix_sums(votes), rank, counts, below,
                              toward, spread, status_quo, float(settings["q"]), pair,

@@ -17,8 +17,6 @@ from allegiance import parallel
 CHUNK_ELEMENTS = 1 << 16
 # A batch is split across threads only when each thread gets at least this many items.
 MIN_ITEMS_PER_THREAD = 32
-# Up to this many actors, voter prefix sums are a small matrix product (faster than cumsum).
-MATMUL_PREFIX_MAX_ACTORS = 64
 # Up to this many actors, the voters left of each midpoint are counted by brute force (n³ booleans);
 # above it, by a binary search per batch item.
 BRUTE_COUNT_MAX_ACTORS = 48
@@ -95,22 +93,11 @@ def pair_support(weighted_distance: np.ndarray, index: np.ndarray, below: np.nda
 def voter_prefix_sums(weighted_distance: np.ndarray) -> np.ndarray:
     """``(B, n + 1, n)``: row r sums voters 0 .. r-1 of ``weighted_distance[b, k, a]``."""
     size, n, _ = weighted_distance.shape
-    if n <= MATMUL_PREFIX_MAX_ACTORS:
-        return prefix_matrix(n) @ weighted_distance
+    # a running sum (not a product with a triangular matrix: a BLAS library adds in an order of
+    # its own, which differs between processors, and so would the forecasts)
     cumulative = np.zeros((size, n + 1, n))
     np.cumsum(weighted_distance, axis=1, out=cumulative[:, 1:])
     return cumulative
-
-
-_PREFIX_MATRICES: dict[int, np.ndarray] = {}
-
-
-def prefix_matrix(n: int) -> np.ndarray:
-    """``(n + 1, n)`` matrix whose row r sums the first r rows (a cumulative sum as a product)."""
-    matrix = _PREFIX_MATRICES.get(n)
-    if matrix is None:
-        matrix = _PREFIX_MATRICES[n] = np.tril(np.ones((n + 1, n)), -1)
-    return matrix
 
 
 def unsort_pairs(values: np.ndarray, rank: np.ndarray) -> np.ndarray:

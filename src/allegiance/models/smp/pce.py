@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from allegiance.models.portable import exp, log
+
 VOTING_RULES = ("Binary", "PropBin", "Prop", "PropCbc", "Cubic", "ASymProsp")
 VICTORY_PROB_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
 PCE_MODELS = ("Conditional", "MarkovIncentive", "MarkovUniform")
@@ -144,10 +146,10 @@ def victory_probabilities(c: np.ndarray, model: str) -> np.ndarray:
 
 def _conditional(p_win: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        log_p = np.log(p_win).sum(axis=-1)
+        log_p = log(p_win).sum(axis=-1)
     top = log_p.max(axis=-1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
-    p = np.exp(log_p - top)
+    p = exp(log_p - top)
     return p / p.sum(axis=-1, keepdims=True)
 
 

@@ -1,0 +1,82 @@
+"""Model arithmetic that gives the same bits on every machine (models/portable.py).
+
+NumPy's ``power``, ``exp`` and ``log`` use processor-specific routines (AVX-512 machines differ in
+the last bit from others), and a last bit can change a model's forecast: the DEU backtest gave a
+different BDM error on two machines. The models therefore take these functions from
+``models.portable`` (the C library's routines, compiled by Numba).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from allegiance.models import portable
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "allegiance"
+#: NumPy's processor-dependent transcendental functions
+DISPATCHED = re.compile(r"\bnp\.(power|exp|exp2|expm1|log|log2|log10|log1p|sin|cos|tan|tanh|"
+                        r"arctan|arcsin|arccos|cbrt)\(")
+#: where forecasts are computed: models, and the capability estimates of the backtest
+MODEL_CODE = [*sorted((SRC / "models").rglob("*.py")),
+              SRC / "validation" / "estimated_capability.py"]
+
+
+def test_models_use_no_processor_dependent_numpy_functions():
+    found = [f"{path.relative_to(SRC)}:{n}: {line.strip()}"
+             for path in MODEL_CODE if path.name != "portable.py"
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if DISPATCHED.search(line) and not line.lstrip().startswith(("#", ">>>"))]
+    assert not found, "use allegiance.models.portable instead:\n" + "\n".join(found)
+
+
+def test_values_agree_with_the_c_library():
+    import math
+
+    rng = np.random.default_rng(7)
+    base, exponent = rng.random(2000) * 5, rng.random(2000) * 4 - 2
+    assert portable.power(base, exponent).tolist() == [
+        math.pow(b, e) for b, e in zip(base, exponent, strict=True)]
+    assert portable.exp(exponent).tolist() == [math.exp(e) for e in exponent]
+    assert portable.log(base).tolist() == [math.log(b) for b in base]
+    out = np.empty_like(base)
+    assert portable.power(base, 2.0, out=out) is out
+    assert portable.log(np.array([0.0]))[0] == -np.inf
+
+
+SCRIPT = """
+import json, allegiance
+s = allegiance.load_scenario("syria-2014")
+out = {m: allegiance.forecast(s, model=m) for m in ("bdm", "smp", "nash")}
+print(json.dumps({m: {i: float(v).hex() for i, v in r.outcome.items()} for m, r in out.items()}))
+"""
+
+
+def _forecasts(env: dict[str, str]) -> dict:
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                          env=env, check=True)
+    return json.loads(proc.stdout)
+
+
+def test_forecasts_do_not_depend_on_numpys_processor_features():
+    """The same forecasts, to the bit, with NumPy's AVX-512 routines switched off (on a machine
+    that has none, with its AVX2 routines switched off instead)."""
+    import os
+
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # NumPy 1
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+
+    level = "X86_V4" if features.get("X86_V4") else "X86_V3"
+    if not features.get(level):
+        pytest.fail("this test knows the x86-64 feature groups only (X86_V4, X86_V3); on this "
+                    "machine name the groups NumPy dispatches to here")
+    plain = _forecasts(dict(os.environ))
+    assert plain == _forecasts({**os.environ, "NPY_DISABLE_CPU_FEATURES": level})
