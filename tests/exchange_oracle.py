@@ -284,3 +284,37 @@ def oracle_trajectory(x, salience, capability, present, rounds, salience_weight=
                         "ties": game.ties})
         x = nxt
     return records
+
+
+def rounds_agree(record, expected: dict, arrays: ScenarioArrays) -> list[str]:
+    """How one round of Allegiance's model (``record``) differs from a round of decide's
+    (``expected``: realised exchanges ``[i, j, i_supply, j_supply, gain, y_i, y_j]`` and voting
+    outcomes): an empty list when every exchange is the same, in the same order, with the same
+    gain (relative 1e-9) and voting positions (1e-9), and every voting outcome agrees to 1e-10."""
+    low, span = arrays.scale_low, arrays.scale_high - arrays.scale_low
+    ids, issues = arrays.actor_ids, arrays.issue_ids
+    rz = record.realized
+    if len(rz["I"]) != len(expected["realized"]):
+        return [f"{len(rz['I'])} exchanges, decide {len(expected['realized'])}"]
+    differences = []
+    for k, want in enumerate(expected["realized"]):
+        got = (ids[rz["I"][k]], ids[rz["J"][k]], issues[rz["Q"][k]], issues[rz["P"][k]])
+        if got != tuple(want[:4]):
+            differences.append(f"exchange {k + 1}: {got}, decide {tuple(want[:4])}")
+        elif not (abs(rz["gain"][k] - want[4]) <= max(1e-9 * abs(want[4]), 1e-14)
+                  and abs(rz["yI"][k] - want[5]) <= 1e-9 and abs(rz["yJ"][k] - want[6]) <= 1e-9):
+            differences.append(f"exchange {k + 1}: gain or voting positions")
+    outcome = record.voting_outcome * span / 100 + low
+    want = np.array([expected["voting_outcome"][k] for k in issues])
+    if not np.all(np.abs(outcome - want) <= 1e-10):
+        differences.append("voting outcomes")
+    return differences
+
+
+def first_differing_round(records, rounds: list[dict], arrays: ScenarioArrays) -> int | None:
+    """The first round (1-based) in which ``records`` differ from decide's ``rounds``; None when
+    all agree (see :func:`rounds_agree`)."""
+    for r, (record, expected) in enumerate(zip(records, rounds, strict=True)):
+        if rounds_agree(record, expected, arrays):
+            return r + 1
+    return None

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from allegiance.cli import app
 from allegiance.coalitions.scenario_power import read_quota, scenario_power
+from allegiance.docs_tables import eec_scenario
 from allegiance.io import load_scenario
 
 runner = CliRunner()
@@ -21,13 +22,8 @@ EEC = json.loads((Path(__file__).parent / "data" / "power_eec1958.json").read_te
 @pytest.fixture
 def eec_file(tmp_path):
     """The 1958 EEC Council as a one-issue scenario whose capabilities are the Council votes."""
-    lines = ["id: eec-1958", "title: Council of the EEC 1958", "issues:",
-             "  - {id: vote, name: A Council vote, scale: [0, 100]}", "actors:"]
-    for label, weight in zip(EEC["labels"], EEC["weights"], strict=True):
-        lines.append(f"  - {{id: {label.lower()}, name: {label}, capability: {weight}, "
-                     "issues: {vote: {position: 50, salience: 1}}}")
     path = tmp_path / "eec.yaml"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text(eec_scenario(EEC))
     return path
 
 

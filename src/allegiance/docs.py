@@ -305,6 +305,9 @@ def _register_tables() -> None:
 
     for name, file, command, render in t.TABLES:
         BLOCKS[name] = Block(file, command or _self(name), True, render, needs_deu=False)
+    for name, file, args, fast in t.SCRIPT_OUTPUTS:
+        BLOCKS[name] = Block(file, "python " + " ".join(args), fast,
+                             partial(t.script_output, args), needs_deu=False)
     for name, file, args, columns, until, fast in t.CLI_OUTPUTS:
         BLOCKS[name] = Block(file, t.cli_command(args, columns), fast,
                              partial(t.cli_output, args, columns, until), needs_deu=False)

@@ -336,6 +336,43 @@ def cycle_warning(_: Path) -> str:
     return f"  `{warning}`;\n"
 
 
+EEC_REFERENCE = Path("tests") / "data" / "power_eec1958.json"
+
+
+def eec_scenario(reference: dict) -> str:
+    """The 1958 EEC Council as a one-issue YAML scenario whose capabilities are the Council
+    votes (``reference``: ``tests/data/power_eec1958.json``)."""
+    lines = ["id: eec-1958", "title: Council of the EEC 1958", "issues:",
+             "  - {id: vote, name: A Council vote, scale: [0, 100]}", "actors:"]
+    for label, weight in zip(reference["labels"], reference["weights"], strict=True):
+        lines.append(f"  - {{id: {label.lower()}, name: {label}, capability: {weight}, "
+                     "issues: {vote: {position: 50, salience: 1}}}")
+    return "\n".join(lines) + "\n"
+
+
+def power_eec_csv(root: Path) -> str:
+    """What ``allegiance power eec.yaml --quota 12 --format csv`` prints for the EEC Council."""
+    import tempfile
+
+    reference = json.loads((root / EEC_REFERENCE).read_text(encoding="utf-8"))
+    args = ("power", "eec.yaml", "--quota", f"{reference['quota']:g}", "--format", "csv")
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "eec.yaml").write_text(eec_scenario(reference), encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-m", "allegiance.cli", *args], check=True,
+                              capture_output=True, text=True, cwd=folder)
+    return "```\n$ allegiance " + " ".join(args) + "\n" + proc.stdout.rstrip() + "\n```\n"
+
+
+EXCHANGE_DECIDE = ("tests/data/exchange_compare_decide2025.py", "--markdown")
+
+
+def script_output(args: tuple[str, ...], root: Path) -> str:
+    """What ``python ARGS`` prints, run from the repository ``root``."""
+    proc = subprocess.run([sys.executable, *args], check=True, capture_output=True, text=True,
+                          cwd=root)
+    return proc.stdout
+
+
 #: (block name, file, command named beside it (None: ``python -m allegiance.docs --block NAME``),
 #: the function that writes it)
 TABLES = (
@@ -348,11 +385,18 @@ TABLES = (
     ("coalitions-report-members", "docs/coalitions.md", None, coalition_members),
     ("coalitions-report-quota", "docs/coalitions.md", None, coalition_quota),
     ("coalitions-utility", "docs/coalitions.md", None, utility_arithmetic),
+    ("coalitions-power-eec", "docs/coalitions.md", None, power_eec_csv),
     ("syria-estimates", "docs/scenarios/syria-2014.md", None, syria_estimates),
     ("syria-spread", "docs/scenarios/syria-2014.md", None, syria_spread),
     ("syria-levers", "docs/scenarios/syria-2014.md", LEVERS, syria_levers),
     ("smp-isis", "docs/models/smp.md", None, smp_isis),
     ("forecast-cycle-warning", "docs/forecast-format.md", None, cycle_warning),
+)
+
+#: blocks that a script of the tests prints (name, file, arguments, fast); decide's GPL inputs
+#: must be in ../shared/reference/decide
+SCRIPT_OUTPUTS = (
+    ("exchange-decide-2025", "docs/models/exchange.md", EXCHANGE_DECIDE, False),
 )
 
 #: blocks that are what a command prints: (name, file, arguments, columns, last line, fast)
