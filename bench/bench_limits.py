@@ -49,23 +49,43 @@ def largest_yaml() -> str:
     return text
 
 
-def dense_yaml_scenario(actors: int, issues: int) -> str:
-    """Flow style with the shortest names: the most values a file of a given size can hold."""
+def dense_yaml_scenario(actors: int, issues: int, ranged: bool = False) -> str:
+    """Flow style with the shortest names: the most values a file of a given size can hold
+    (with ``ranged``, every estimate a range)."""
     lines = ["id: d", "title: D", "issues:"]
     lines += [f"- {{id: i{j}, name: I, scale: [0, 1]}}" for j in range(issues)]
     lines.append("actors:")
-    cells = ", ".join(f"i{j}: {{position: 1, salience: 1}}" for j in range(issues))
+    cell = ("{position: {value: 1, low: 0, high: 1}, salience: {value: 1, low: 0, high: 1}}"
+            if ranged else "{position: 1, salience: 1}")
+    cells = ", ".join(f"i{j}: {cell}" for j in range(issues))
     lines += [f"- {{id: a{a}, name: A, capability: 1, issues: {{{cells}}}}}"
               for a in range(actors)]
     return "\n".join(lines) + "\n"
 
 
-def densest_yaml() -> str:
-    """The most values under ``max-file-bytes`` (``max-actors`` actors, as many issues as fit)."""
-    issues = 1
-    while len(dense_yaml_scenario(limits.MAX_ACTORS, issues + 1)) <= limits.MAX_FILE_BYTES:
-        issues += 1
-    return dense_yaml_scenario(limits.MAX_ACTORS, issues)
+#: issues per actor that fill ``max-stances`` with ``max-actors`` actors
+STANCE_ISSUES = limits.MAX_STANCES // limits.MAX_ACTORS
+
+
+def densest_yaml(ranged: bool = False) -> str:
+    """The most stances allowed (``max-stances`` or as many as ``max-file-bytes`` holds, of
+    ``max-actors`` actors), in flow style."""
+    issues = STANCE_ISSUES
+    while len(text := dense_yaml_scenario(limits.MAX_ACTORS, issues, ranged)) > \
+            limits.MAX_FILE_BYTES:
+        issues -= 1
+    return text
+
+
+def aliased_yaml(actors: int = 200) -> str:
+    """``max-stances`` stances in a few kilobytes: every actor's stances are one alias."""
+    issues = limits.MAX_STANCES // actors
+    lines = ["id: d", "title: D", "issues:"]
+    lines += [f"- {{id: i{j}, name: I, scale: [0, 1]}}" for j in range(issues)]
+    cells = ", ".join(f"i{j}: {{position: 1, salience: 1}}" for j in range(issues))
+    lines += ["actors:", f"- {{id: a0, name: A, capability: 1, issues: &all {{{cells}}}}}"]
+    lines += [f"- {{id: a{a}, name: A, capability: 1, issues: *all}}" for a in range(1, actors)]
+    return "\n".join(lines) + "\n"
 
 
 def bdm_csv() -> str:
@@ -95,7 +115,7 @@ def ktab_xml(dims: int = 3) -> str:
     actors = []
     for a in range(limits.MAX_ACTORS):
         positions = "".join(f"<dCoord>{(a * 7 + d) % 101}</dCoord>" for d in range(dims))
-        saliences = "".join(f"<dSal>{20 + 10 * d}</dSal>" for d in range(dims))
+        saliences = "".join(f"<dSal>{20 + 7 * d % 80}</dSal>" for d in range(dims))
         actors.append(f"<Actor><name>A{a}</name><description>Actor {a}</description>"
                       f"<capability>{1 + a % 9}</capability><Position>{positions}</Position>"
                       f"<Salience>{saliences}</Salience></Actor>")
@@ -116,13 +136,18 @@ def deu_tsv() -> str:
     return head + "\n" + "\n".join(rows) + "\n"
 
 
-CASES = {"yaml (max-file-bytes)": ("big.yaml", largest_yaml),
-         "yaml, flow style (max-file-bytes, max-actors)": ("dense.yaml", densest_yaml),
+CASES = {"yaml, block style with ranges (max-file-bytes)": ("big.yaml", largest_yaml),
+         "yaml, flow style (max-stances)": ("dense.yaml", densest_yaml),
+         "yaml, flow style with ranges (max-stances)":
+             ("dense-ranged.yaml", lambda: densest_yaml(ranged=True)),
+         "yaml, stances as aliases (max-stances)": ("aliased.yaml", aliased_yaml),
          "bdm-csv (max-actors)": ("big-bdm.csv", bdm_csv),
-         "ktab-csv (max-actors × 3)": ("big-ktab.csv", ktab_csv),
-         "ktab-xml (max-actors × 3)": ("big-ktab.xml", ktab_xml),
-         "decide (max-actors × 2)": ("big-decide.txt", decide_txt),
-         "deu (max-dataset-bytes)": ("big-deu.tsv", deu_tsv)}
+         "ktab-csv (max-stances)": ("big-ktab.csv", lambda: ktab_csv(STANCE_ISSUES)),
+         "ktab-xml (max-stances)": ("big-ktab.xml", lambda: ktab_xml(STANCE_ISSUES)),
+         "decide (max-stances)": ("big-decide.txt", lambda: decide_txt(STANCE_ISSUES)),
+         "deu (max-dataset-bytes)": ("big-deu.tsv", deu_tsv),
+         "ktab-csv of max-file-bytes, refused (max-stances)":
+             ("over-ktab.csv", lambda: ktab_csv(60))}
 
 
 def best(function, repeat: int = 3) -> tuple[float, float]:

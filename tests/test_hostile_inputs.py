@@ -78,3 +78,35 @@ def test_case_files_are_current():
     for name, (fmt, expect, text) in module.CASES.items():
         assert (HOSTILE / name).read_text(encoding="utf-8") == text, name
         assert CASES[name] == {"format": fmt, "expect": expect}
+
+
+def test_stance_limit_holds_for_every_reader(tmp_path):
+    """``max-stances`` is checked in the scenario model, so every reader and API body meets it;
+    a decide file's line limit counts stances."""
+    from allegiance.io import decide, validate_file
+    from allegiance.scenario import limits
+
+    actors, dims = 41, limits.MAX_STANCES // 41 + 1  # one stance over the limit
+    assert actors * dims > limits.MAX_STANCES
+    ktab = tmp_path / "wide.csv"
+    ktab.write_text(f"Wide,Generated,{actors},{dims}\nActor,Description,Power,"
+                    + ",".join(f"D{d} Position,D{d} Salience" for d in range(dims)) + "\n"
+                    + "".join(f"A{a},Actor {a},1," + ",".join(["50,0.5"] * dims) + "\n"
+                              for a in range(actors)))
+    yaml = tmp_path / "wide.yaml"
+    cells = ", ".join(f"i{j}: {{position: 1, salience: 1}}" for j in range(dims))
+    yaml.write_text("id: w\ntitle: W\nissues:\n"
+                    + "".join(f"- {{id: i{j}, name: I, scale: [0, 1]}}\n" for j in range(dims))
+                    + "actors:\n" + "".join(f"- {{id: a{a}, name: A, capability: 1, "
+                                            f"issues: {{{cells}}}}}\n" for a in range(actors)))
+    for path in (ktab, yaml):
+        problems = validate_file(path)
+        assert [p.message for p in problems if p.severity == "error"] == [
+            f"the actors have {actors * dims:,} stances (an actor's entry on one issue) in all: "
+            f"write at most {limits.MAX_STANCES:,}, or split the scenario (limit max-stances)"]
+
+    long_decide = tmp_path / "long.txt"
+    long_decide.write_text("#A\ta\tA\n" * (decide.MAX_LINES + 1))
+    (problem,) = validate_file(long_decide)
+    assert "limits max-actors, max-issues, max-stances" in problem.message
+    assert decide.MAX_LINES >= limits.MAX_ACTORS + limits.MAX_STANCES

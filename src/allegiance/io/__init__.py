@@ -19,7 +19,8 @@ from allegiance.io.errors import ReadError, problem
 from allegiance.io.filesystem import read_text, write_atomic
 from allegiance.io.yaml_format import locate, validate_yaml
 from allegiance.scenario import limits
-from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid, check_scenario
+from allegiance.scenario.checks import unsourced_warnings
+from allegiance.scenario.model import Problem, Scenario, ScenarioInvalid
 
 DEFAULT_SCENARIO = "syria-2014"
 
@@ -161,11 +162,11 @@ def validate_file(source: str | Path, input_format: str | None = None) -> list[P
         if hasattr(module, "read_located"):  # the file is read once, and its warnings located
             scenario, where = module.read_located(path, text)
             return [*scenario.derived.get("read_warnings", []),
-                    *locate(check_scenario(scenario), where, str(path))]
+                    *locate(unsourced_warnings(scenario), where, str(path))]
         scenario = load_scenario(path, name)
     except ScenarioInvalid as exc:
         return _with_file(exc, path).problems
-    return [p.model_copy(update={"file": str(path)}) for p in check_scenario(scenario)]
+    return [p.model_copy(update={"file": str(path)}) for p in unsourced_warnings(scenario)]
 
 
 def load_problems(path: Path, name: str) -> list[Problem]:

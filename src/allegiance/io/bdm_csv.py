@@ -56,6 +56,7 @@ from allegiance.io.tabular import (
     build_scenario,
     detect_delimiter,
     format_number,
+    head_lines,
     nice_scale,
     slugify,
     split_row,
@@ -78,12 +79,11 @@ def _header_columns(cells: list[Cell]) -> list[str]:
 def detect(path: Path, text: str) -> bool:
     """A BDM CSV starts with the header ``Actor,Capability,Position,Salience`` (any order, any
     case; ``,``, ``;`` or tab)."""
-    for line in text_lines(text[:4096]):
-        if not line.strip():
-            continue
+    for line in head_lines(text, 1):
+        if len(line) > 4096:  # a header of four names is short
+            return False
         cells = split_row(line, detect_delimiter(line))
-        names = _header_columns(cells)
-        return sorted(names) == sorted(COLUMNS)
+        return sorted(_header_columns(cells)) == sorted(COLUMNS)
     return False
 
 

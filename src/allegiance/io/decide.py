@@ -59,7 +59,6 @@ from typing import Any
 
 from allegiance.io.errors import ReadError, problem
 from allegiance.io.tabular import (
-    MAX_ROWS,
     Cell,
     Collector,
     Location,
@@ -69,6 +68,7 @@ from allegiance.io.tabular import (
     split_row,
     text_lines,
 )
+from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario
 
 #: row tag -> names of its fields after the tag (the last one takes any surplus fields)
@@ -117,6 +117,11 @@ def _squash(cells: list[Cell], width: int) -> list[Cell]:
     return [*cells[:width - 1], Cell(joined, last.column)]
 
 
+#: lines of a decide file: an #A line per actor, #P and up to three #M lines per issue, a #D
+#: line per stance
+MAX_LINES = limits.MAX_ACTORS + 4 * limits.MAX_ISSUES + limits.MAX_STANCES
+
+
 def read(path: Path, text: str) -> Scenario:
     """Read a decide input file (see the module docstring for the mapping)."""
     return read_located(path, text)[0]
@@ -130,9 +135,11 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
     lines = text_lines(text)
     if not any(line.strip() for line in lines):
         raise ReadError([problem("the file is empty", file=file)], source=file)
-    if len(lines) > 4 * MAX_ROWS:
+    if len(lines) > MAX_LINES:
         raise ReadError([problem(f"the file has {len(lines):,} lines; the limit is "
-                                 f"{4 * MAX_ROWS:,}", file=file)], source=file)
+                                 f"{MAX_LINES:,}: one per actor, a few per issue and one per "
+                                 "stance (limits max-actors, max-issues, max-stances)",
+                                 file=file)], source=file)
 
     actors: dict[str, dict[str, Any]] = {}
     actor_rows: dict[str, int] = {}

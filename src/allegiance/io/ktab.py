@@ -56,6 +56,7 @@ from allegiance.io.tabular import (
     Location,
     build_scenario,
     format_number,
+    head_lines,
     slugify,
     split_row,
     text_lines,
@@ -78,7 +79,7 @@ def _count(text: str) -> int | None:
 def detect(path: Path, text: str) -> bool:
     """Row 1 has a name, a description and two whole numbers (actors, dimensions); row 2 starts
     with ``Actor`` and has ``3 + 2 × dimensions`` columns."""
-    lines = [line for line in text_lines(text[:8192]) if line.strip()][:2]
+    lines = head_lines(text, 2)
     if len(lines) < 2:
         return False
     first, second = (_trimmed(split_row(line, ",")) for line in lines)

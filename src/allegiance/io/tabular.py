@@ -84,6 +84,26 @@ def text_lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 
+def head_lines(text: str, count: int) -> list[str]:
+    """The first ``count`` non-blank lines of ``text`` (fewer if it has fewer), each whole
+    however long, reading no further than they reach (for detecting a format by its header).
+
+    >>> head_lines("\\n\\na,b\\r\\n" + "c" * 10_000 + "\\nd", 2) == ["a,b", "c" * 10_000]
+    True
+    """
+    lines: list[str] = []
+    start = 1 if text.startswith("\ufeff") else 0
+    while len(lines) < count and start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        line = line[:-1] if line.endswith("\r") else line
+        if line.strip():
+            lines.append(line)
+        start = end + 1
+    return lines
+
+
 def slugify(name: str, fallback: str = "actor") -> str:
     """A lower-case identifier from a name: letters, digits, ``-`` and ``_``.
 

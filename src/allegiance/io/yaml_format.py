@@ -16,14 +16,19 @@ from pydantic import ValidationError
 from allegiance.io.errors import Problem, ReadError, problem, validation_message
 from allegiance.io.filesystem import read_text, write_atomic
 from allegiance.io.safe_yaml import parse_yaml
-from allegiance.scenario.model import Scenario, ScenarioInvalid, check_scenario
+from allegiance.scenario.checks import unsourced_warnings
+from allegiance.scenario.model import Scenario, ScenarioInvalid
 
 Location = tuple[int, int]
 
 
 def locate(problems: list[Problem], where: dict[tuple, Location], file: str) -> list[Problem]:
-    """Fill in file, line and column of each problem from the closest known path prefix."""
-    located = []
+    """Fill in file, line and column of each problem from the closest known path prefix.
+
+    The problems are updated in place (every caller passes the fresh list a check returned: a
+    file at the limits has tens of thousands of warnings, and copying them was a tenth of the
+    time ``validate`` took) and returned.
+    """
     for p in problems:
         path = tuple(p.path)
         line = column = None
@@ -34,8 +39,8 @@ def locate(problems: list[Problem], where: dict[tuple, Location], file: str) -> 
             if not path:
                 break
             path = path[:-1]
-        located.append(type(p)(**{**p.__dict__, "file": file, "line": line, "column": column}))
-    return located
+        p.__dict__.update(file=file, line=line, column=column)
+    return problems
 
 
 def pydantic_problems(exc: ValidationError) -> list[Problem]:
@@ -61,10 +66,12 @@ def scenario_from_data(data: Any, where: dict[tuple, Location], file: str) -> Sc
         try:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
-            if not copied:  # set problems aside on a copy; the caller's data stays as it was
-                data, copied = copy.deepcopy(data), True
             found = pydantic_problems(exc)
             structural += found
+            if any(not p.path for p in found):
+                break  # an error of the whole scenario (a limit): nothing to set aside
+            if not copied:  # set problems aside on a copy; the caller's data stays as it was
+                data, copied = copy.deepcopy(data), True
             # later list items first, so that removing one does not shift the others
             paths = sorted((p.path for p in found), key=lambda q: [str(x) for x in q],
                            reverse=True)
@@ -125,7 +132,7 @@ def validate_yaml(path: str | Path) -> list[Problem]:
         scenario = scenario_from_data(data, where, str(path))
     except ScenarioInvalid as exc:
         return exc.problems
-    return locate(check_scenario(scenario), where, str(path))
+    return locate(unsourced_warnings(scenario), where, str(path))
 
 
 _ESTIMATE_FIELDS = frozenset({"position", "salience", "capability", "value"})

@@ -24,7 +24,7 @@ UNSOURCED = "no source: this estimate is an analyst assumption"
 
 def _check_estimate(
     path: Path, est: Estimate, bounds: tuple[float | None, float | None], what: str,
-    source_ids: set[str], warnings: bool = True,
+    source_ids: set[str],
 ) -> list[Problem]:
     problems: list[Problem] = []
     lo_bound, hi_bound = bounds
@@ -37,8 +37,6 @@ def _check_estimate(
             if sid not in source_ids:
                 problems.append(Problem(path=(*path, "sources", s),
                                         message=f"unknown source {sid!r}"))
-        if warnings and not est.sources:
-            problems.append(Problem(path=path, severity="warning", message=UNSOURCED))
         return problems
 
     hint = (" (saliences are read on 0–1; write `salience_scale: 100` at the top of the file if "
@@ -83,8 +81,6 @@ def _check_estimate(
                                     message=f"history out of date order: {entry.date} comes after "
                                     f"{previous}"))
         previous = entry.date
-    if warnings and not est.all_sources():
-        problems.append(Problem(path=path, severity="warning", message=UNSOURCED))
     return problems
 
 
@@ -105,9 +101,30 @@ def _duplicates(kind: str, ids: list[str], path: tuple[str, ...]) -> list[Proble
     return problems
 
 
+def unsourced_warnings(scenario: Scenario) -> list[Problem]:
+    """A warning for each estimate that cites no source (in its own entry or its history).
+
+    A constructed :class:`Scenario` has passed :func:`check_scenario`'s errors already, so the
+    readers' ``validate`` adds only these.
+    """
+    problems: list[Problem] = []
+    for a, actor in enumerate(scenario.actors):
+        estimates = [(("actors", a, "capability"), actor.capability)]
+        for issue_id, stance in actor.issues.items():
+            ipath = ("actors", a, "issues", issue_id)
+            estimates += [((*ipath, "position"), stance.position),
+                          ((*ipath, "salience"), stance.salience)]
+            if stance.capability is not None:
+                estimates.append(((*ipath, "capability"), stance.capability))
+        problems += [Problem(path=path, severity="warning", message=UNSOURCED)
+                     for path, est in estimates
+                     if not est.sources and not (est.history and est.all_sources())]
+    return problems
+
+
 def check_scenario(scenario: Scenario, warnings: bool = True) -> list[Problem]:
-    """Every semantic problem (errors, and warnings unless ``warnings`` is false) of a
-    structurally valid scenario."""
+    """Every semantic problem of a structurally valid scenario: its errors, then (unless
+    ``warnings`` is false) its :func:`unsourced_warnings`."""
     problems: list[Problem] = []
     problems += _duplicates("issue", scenario.issue_ids, ("issues",))
     problems += _duplicates("actor", scenario.actor_ids, ("actors",))
@@ -137,7 +154,7 @@ def check_scenario(scenario: Scenario, warnings: bool = True) -> list[Problem]:
     for a, actor in enumerate(scenario.actors):
         base: Path = ("actors", a)
         problems += _check_estimate((*base, "capability"), actor.capability, (0, None),
-                                    "the capability range", source_ids, warnings)
+                                    "the capability range", source_ids)
         if not actor.issues:
             problems.append(Problem(path=(*base, "issues"),
                                     message=f"actor {actor.id!r} has no estimates on any issue"))
@@ -148,12 +165,12 @@ def check_scenario(scenario: Scenario, warnings: bool = True) -> list[Problem]:
                 problems.append(Problem(path=ipath, message=f"unknown issue {issue_id!r}"))
                 continue
             problems += _check_estimate((*ipath, "position"), stance.position, issue.scale,
-                                        f"the scale of {issue_id!r}", source_ids, warnings)
+                                        f"the scale of {issue_id!r}", source_ids)
             problems += _check_estimate((*ipath, "salience"), stance.salience, (0, 1),
-                                        "the salience range", source_ids, warnings)
+                                        "the salience range", source_ids)
             if stance.capability is not None:
                 problems += _check_estimate((*ipath, "capability"), stance.capability, (0, None),
-                                            "the capability range", source_ids, warnings)
+                                            "the capability range", source_ids)
     for name, coalition in scenario.coalitions.items():
         if not coalition.members:
             problems.append(Problem(path=("coalitions", name, "members"),
@@ -194,4 +211,4 @@ def check_scenario(scenario: Scenario, warnings: bool = True) -> list[Problem]:
             elif change.field == "salience" and not 0 <= change.value.value <= 1:
                 problems.append(Problem(path=(*cpath, "value"),
                                         message="salience must lie in [0, 1]"))
-    return problems
+    return [*problems, *unsourced_warnings(scenario)] if warnings else problems

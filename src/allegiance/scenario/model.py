@@ -93,6 +93,21 @@ class Scenario(_Strict):
     #: set by as_of() / variant(): what this scenario was derived as (not part of the substance)
     derived: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _count_stances(cls, data: Any) -> Any:
+        """Refuse more than ``max-stances`` actor-issue entries before any is validated."""
+        actors = data.get("actors") if isinstance(data, dict) else None
+        if isinstance(actors, list):
+            stances = (a.get("issues") if isinstance(a, dict) else getattr(a, "issues", None)
+                       for a in actors)
+            count = sum(len(issues) for issues in stances if isinstance(issues, dict))
+            if count > limits.MAX_STANCES:
+                raise ValueError(f"the actors have {count:,} stances (an actor's entry on one "
+                                 f"issue) in all: write at most {limits.MAX_STANCES:,}, or split "
+                                 "the scenario (limit max-stances)")
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> Scenario:
         if self.salience_scale == 100:
