@@ -1,8 +1,3 @@
-"""The package version (from the installed metadata)."""
+"""The package version, stated once: ``pyproject.toml`` reads it from here when it builds."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("allegiance")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+__version__ = "0.1.0"
