@@ -17,8 +17,8 @@ MAX_NUMBER_CHARS = 64
 MAX_ACTORS = 2_000
 #: issues in one scenario
 MAX_ISSUES = 500
-#: stances (an actor's entry on one issue) in one scenario: 2,000 actors on 10 issues each
-MAX_STANCES = 20_000
+#: stances (an actor's entry on one issue) in one scenario: 2,000 actors on 5 issues each
+MAX_STANCES = 10_000
 #: dated entries in one estimate's history
 MAX_HISTORY = 500
 #: sources, coalitions or variants in one scenario (each)

@@ -98,26 +98,36 @@ def paired_bootstrap(
     """Mean of ``difference`` and a percentile bootstrap interval, resampling whole groups.
 
     ``groups`` (e.g. the proposal of each issue) are resampled with replacement, so issues of one
-    proposal stay together; without groups each item is its own group. Seeded: the same inputs
-    and seed give the same interval.
+    proposal stay together; without groups each item is its own group. This is SciPy's paired
+    bootstrap (:func:`scipy.stats.bootstrap`) over the groups' sums and sizes, with the ratio of
+    their totals as the statistic: the mean difference of the resampled issues. Seeded: the same
+    inputs and seed give the same interval.
 
     >>> paired_bootstrap(np.array([1.0, 1.0, 1.0]), n_boot=100)
     (1.0, 1.0, 1.0)
     """
+    from scipy.stats import bootstrap
+
     difference = np.asarray(difference, dtype=float)
     if difference.size == 0:
         return math.nan, math.nan, math.nan
+    mean = float(difference.mean())
     if groups is None:
         groups = list(range(difference.size))
     labels, index = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
+    if labels.size < 2:  # one group: resampling it gives only itself
+        return mean, mean, mean
     sums = np.bincount(index, weights=difference, minlength=labels.size)
     counts = np.bincount(index, minlength=labels.size).astype(float)
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, labels.size, size=(n_boot, labels.size))
-    stats = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
-    alpha = (1 - level) / 2
-    low, high = np.quantile(stats, [alpha, 1 - alpha])
-    return float(difference.mean()), float(low), float(high)
+    result = bootstrap((sums, counts), _mean_of_resampled, paired=True, vectorized=True,
+                       n_resamples=n_boot, confidence_level=level, method="percentile",
+                       random_state=np.random.default_rng(seed))
+    interval = result.confidence_interval
+    return mean, float(interval.low), float(interval.high)
+
+
+def _mean_of_resampled(sums: np.ndarray, counts: np.ndarray, axis: int = -1) -> np.ndarray:
+    return sums.sum(axis=axis) / counts.sum(axis=axis)
 
 
 def coverage(outcome: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
