@@ -80,3 +80,32 @@ def test_forecasts_do_not_depend_on_numpys_processor_features():
                     "machine name the groups NumPy dispatches to here")
     plain = _forecasts(dict(os.environ))
     assert plain == _forecasts({**os.environ, "NPY_DISABLE_CPU_FEATURES": level})
+
+
+#: linear algebra whose last bits depend on the processor's BLAS/LAPACK kernels
+LINEAR_ALGEBRA = re.compile(r"\b(leggauss|tensordot|np\.linalg|np\.dot)\b")
+
+
+def test_power_indices_use_no_processor_dependent_linear_algebra():
+    """Power indices are Gauss–Legendre integrals; the rule and the sum over its nodes are plain
+    arithmetic (a docs table printed a different last digit on a machine with AVX-512)."""
+    path = SRC / "coalitions" / "power_kernel.py"
+    found = [f"{n}: {line.strip()}"
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if LINEAR_ALGEBRA.search(line) and not line.lstrip().startswith(("#", ">>>"))
+             and "``" not in line]
+    assert not found, "\n".join(found)
+
+
+def test_gauss_legendre_rule_integrates_polynomials_exactly():
+    """The n-point rule integrates t**k on [0, 1] exactly for k < 2n (to rounding), better than
+    NumPy's eigenvalue-based rule, which it replaces."""
+    from allegiance.coalitions.power_kernel import gauss_legendre
+
+    for n in (1, 2, 7, 50, 301):
+        x, w = gauss_legendre(n)
+        t, v = (x + 1) / 2, w / 2
+        for k in sorted({0, 1, n, 2 * n - 1}):
+            exact = 1.0 / (k + 1)
+            assert abs(float(np.sum(v * t**k)) - exact) <= 1e-13 * exact, (n, k)
+        assert np.array_equal(x, -x[::-1]) and np.array_equal(w, w[::-1])

@@ -246,12 +246,50 @@ def _windows(game: IntegerGame, distinct: np.ndarray) -> tuple[np.ndarray, np.nd
     return windows, complement
 
 
+def gauss_legendre(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Legendre nodes and weights on [-1, 1], the same bits on every machine.
+
+    Newton's method on the Legendre recurrence from the usual cosine guesses, in plain IEEE
+    arithmetic (``numpy.polynomial.legendre.leggauss`` starts from eigenvalues whose last bits
+    depend on the processor's linear-algebra routines). Golub & Welsch (1969) give the rule;
+    the starting guesses are Tricomi's, ``cos(pi (i - 1/4) / (count + 1/2))``.
+
+    >>> x, w = gauss_legendre(2)
+    >>> [round(v, 12) for v in x.tolist()], w.tolist()
+    ([-0.57735026919, 0.57735026919], [1.0, 1.0])
+    """
+    x = -np.array([math.cos(math.pi * (i + 0.75) / (count + 0.5)) for i in range(count)])
+    for _ in range(100):
+        value, slope = _legendre(count, x)
+        step = value / slope
+        x = x - step
+        if np.all(np.abs(step) <= 1e-16 * np.maximum(1.0, np.abs(x))):
+            break
+    _, slope = _legendre(count, x)
+    weights = 2.0 / ((1.0 - x * x) * slope * slope)
+    # the rule is symmetric: mirror the halves into each other, and scale the weights to sum
+    # to 2 (math.fsum: an exactly rounded sum, independent of any summation order)
+    x = (x - x[::-1]) / 2
+    weights = (weights + weights[::-1]) / 2
+    return x, weights * (2.0 / math.fsum(weights.tolist()))
+
+
+def _legendre(degree: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P_degree(x) and its derivative, by the three-term recurrence."""
+    before, current = np.ones_like(x), x.copy()
+    if degree == 0:
+        return before, np.zeros_like(x)
+    for k in range(2, degree + 1):
+        before, current = current, ((2 * k - 1) * x * current - (k - 1) * before) / k
+    return current, degree * (x * current - before) / (x * x - 1.0)
+
+
 def _shapley_nodes(n_players: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gauss–Legendre nodes on [0, 1] with t <= 1/2, their weights, and whether t < 1/2."""
     # the swing probabilities are polynomials of degree <= n_players - 1 in t, the rounding-band
     # probabilities of a zero-weight actor of degree n_players: 2 * count - 1 >= n_players
     count = max(1, math.ceil((n_players + 1) / 2))
-    x, w = np.polynomial.legendre.leggauss(count)
+    x, w = gauss_legendre(count)
     t = (x + 1) / 2
     w = w / 2
     keep = t <= 0.5 + 1e-12
@@ -274,7 +312,9 @@ def compute(game: IntegerGame, shapley: bool, banzhaf: bool) -> dict[str, np.nda
         nodes, node_weights, mirrored = _shapley_nodes(int((ints > 0).sum()))
         direct, comp = _window_kernel(ints, distinct, nodes, kmax, windows, complement)
         per_node = direct + comp * mirrored[:, None, None]
-        integral = np.tensordot(node_weights, per_node, axes=1)  # (D, R)
+        integral = np.zeros(per_node.shape[1:])  # (D, R), summed node by node (same bits
+        for weight, values in zip(node_weights, per_node, strict=True):  # on every machine)
+            integral += weight * values
         out["shapley_shubik"] = integral[inverse, 0]
         if game.band is not None:
             out["shapley_shubik_error"] = integral[inverse, 1] + integral[inverse, 2]
