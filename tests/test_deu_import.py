@@ -1,4 +1,4 @@
-"""The DEU importer (allegiance.io.deu) and the capability options (validation.capability).
+"""The DEU importer (allegiance.io.deu) and the capability options (io.deu_capability).
 
 The real development split is read from ../shared/reference/deu/deu3-dev.tsv (beside the
 repository; the tests that need it skip when it is absent). Expected counts are recomputed here
@@ -24,8 +24,7 @@ from allegiance.io.deu import (
     read_dataset_text,
     write_dataset_yaml,
 )
-from allegiance.io.errors import ReadError
-from allegiance.validation.capability import (
+from allegiance.io.deu_capability import (
     EU15,
     MEMBER_STATES,
     NICE_VOTES,
@@ -36,6 +35,7 @@ from allegiance.validation.capability import (
     infer_council,
     shapley_shubik,
 )
+from allegiance.io.errors import ReadError
 
 DEU = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "deu" / "deu3-dev.tsv"
 

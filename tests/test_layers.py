@@ -25,9 +25,6 @@ LAYERS = {
 ALLOWED = {
     # SMP's option names are defined once, in the model package; the KTAB reader names them
     ("io/ktab_xml.py", "allegiance.models.smp.options"),
-    # the DEU reader applies the capability options while it builds each issue's scenario; to
-    # move: the options belong to the reader, the backtest only chooses among them
-    ("io/deu.py", "allegiance.validation.capability"),
 }
 #: a layer's command and rendering modules belong to the presentation layer
 PRESENTATION_NAMES = ("cli.py", "power_cli.py", "render.py")

@@ -84,7 +84,7 @@ def use_deu(path: Path) -> None:
 @cache
 def _datasets() -> dict[str, list]:
     from allegiance.io.deu import DeuValuesMapped, read_dataset
-    from allegiance.validation.capability import OPTIONS
+    from allegiance.io.deu_capability import OPTIONS
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeuValuesMapped)

@@ -232,9 +232,9 @@ def compute_backtest(dataset, *, model=None, params=None, options=None, seed=Non
     import warnings
 
     from allegiance.io.deu import DeuValuesMapped, read_dataset_text
+    from allegiance.io.deu_capability import OPTIONS, check_option
     from allegiance.models.registry import make_model
     from allegiance.validation.backtest import backtest_options, resolve_models, scored
-    from allegiance.validation.capability import OPTIONS, check_option
 
     if as_of or variant:
         raise ValueError("a backtest scores the data set as recorded; as_of and variant do "

@@ -25,7 +25,7 @@ Each issue becomes one :class:`~allegiance.scenario.model.Scenario` with one iss
 0–100: actors without a position are absent from it; saliences are stored on 0–1; the reference
 point becomes the issue's ``status_quo``; the outcome and the DEU bookkeeping (proposal, procedure,
 voting rule...) are kept in ``issue.metadata``. Capabilities come from one of the options of
-:mod:`allegiance.validation.capability`.
+:mod:`allegiance.io.deu_capability`.
 
 Every malformed cell is reported at once, with file, line and column, as a
 :class:`~allegiance.io.errors.ReadError`.
@@ -96,7 +96,7 @@ CAPABILITY_SOURCES: dict[str, dict[str, Any]] = {
     "council-votes": {"id": "treaty", "title": "Council voting weights under the Treaty of Nice",
                       "reliability": "A", "credibility": 1,
                       "note": "Commission and Parliament weights by procedure: see "
-                              "allegiance.validation.capability."},
+                              "allegiance.io.deu_capability."},
     "shapley-shubik": {"id": "treaty", "title": "Council voting weights of the treaties "
                        "(Amsterdam, Nice) and the legislative procedures", "reliability": "A",
                        "credibility": 1,
@@ -117,7 +117,7 @@ def _fill_salience(row: DeuRow) -> tuple[dict[str, float], list[str]]:
 
 def scenarios_from(parsed: DeuFile, capability: str = "equal") -> list[Scenario]:
     """One scenario per issue row of a parsed DEU file, with capabilities from ``capability``."""
-    from allegiance.validation.capability import capabilities, check_option, membership
+    from allegiance.io.deu_capability import capabilities, check_option, membership
 
     option = check_option(capability)
     if option == "gdp" and not parsed.proxy:
@@ -233,7 +233,7 @@ def read_dataset_text(text: str, file: str = "<deu>", capability: str = "equal"
 def read_dataset(path: str | Path, capability: str = "equal") -> list[Scenario]:
     """Read a DEU file: one :class:`Scenario` per issue.
 
-    ``capability`` is one of :data:`allegiance.validation.capability.OPTIONS` (``equal``, ``gdp``,
+    ``capability`` is one of :data:`allegiance.io.deu_capability.OPTIONS` (``equal``, ``gdp``,
     ``council-votes``, ``shapley-shubik``). Raises :class:`ReadError` listing every malformed cell
     with its file, line and column.
     """

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from allegiance.scenario.lever_sets import lever_problems
-from allegiance.scenario.parts import Estimate
+from allegiance.scenario.parts import Estimate, ScenarioParts
 from allegiance.scenario.problems import Path, Problem
-
-if TYPE_CHECKING:
-    from allegiance.scenario.model import Scenario
 
 #: the warning given for each estimate that cites no source
 UNSOURCED = "no source: this estimate is an analyst assumption"
@@ -101,7 +97,7 @@ def _duplicates(kind: str, ids: list[str], path: tuple[str, ...]) -> list[Proble
     return problems
 
 
-def unsourced_warnings(scenario: Scenario) -> list[Problem]:
+def unsourced_warnings(scenario: ScenarioParts) -> list[Problem]:
     """A warning for each estimate that cites no source (in its own entry or its history).
 
     A constructed :class:`Scenario` has passed :func:`check_scenario`'s errors already, so the
@@ -122,7 +118,7 @@ def unsourced_warnings(scenario: Scenario) -> list[Problem]:
     return problems
 
 
-def check_scenario(scenario: Scenario, warnings: bool = True) -> list[Problem]:
+def check_scenario(scenario: ScenarioParts, warnings: bool = True) -> list[Problem]:
     """Every semantic problem of a structurally valid scenario: its errors, then (unless
     ``warnings`` is false) its :func:`unsourced_warnings`."""
     problems: list[Problem] = []

@@ -11,10 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from allegiance.scenario.model import Scenario
+from pydantic import BaseModel
 
 
 def _number(text: str) -> float | int:
@@ -26,7 +24,7 @@ def _number(text: str) -> float | int:
     return value
 
 
-def canonical_json(scenario: Scenario) -> str:
+def canonical_json(scenario: BaseModel) -> str:
     """The scenario's canonical JSON text: keys sorted, no whitespace, numbers in canonical form.
 
     Pydantic writes the JSON and the standard library reads it back with :func:`_number` for
@@ -39,6 +37,6 @@ def canonical_json(scenario: Scenario) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def content_hash(scenario: Scenario) -> str:
+def content_hash(scenario: BaseModel) -> str:
     """``sha256:<hex>`` of the canonical JSON form of ``scenario``."""
     return "sha256:" + hashlib.sha256(canonical_json(scenario).encode("utf-8")).hexdigest()

@@ -15,8 +15,8 @@ not, with the accepted names, so a scenario file is validated like the rest of i
 
 Example
 -------
->>> from allegiance.scenario.model import Scenario
->>> s = Scenario.model_validate({
+>>> import allegiance
+>>> s = allegiance.Scenario.model_validate({
 ...     "id": "toy", "title": "Toy", "issues": [{"id": "x", "name": "X"}],
 ...     "actors": [{"id": "a", "name": "A", "capability": 1,
 ...                 "issues": {"x": {"position": 20, "salience": 0.5}}}]})
@@ -29,12 +29,9 @@ Example
 from __future__ import annotations
 
 from difflib import get_close_matches
-from typing import TYPE_CHECKING
 
+from allegiance.scenario.parts import ScenarioParts
 from allegiance.scenario.problems import Problem
-
-if TYPE_CHECKING:
-    from allegiance.scenario.model import Scenario
 
 FIELDS = ("position", "salience", "capability")
 SYNTAX = "FIELD[:ACTOR[@ISSUE]] with FIELD one of position, salience, capability, * (or set:NAME)"
@@ -56,7 +53,7 @@ def _closest(word: str, names) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _estimates(scenario: Scenario) -> list[EstimateKey]:
+def _estimates(scenario: ScenarioParts) -> list[EstimateKey]:
     keys: list[EstimateKey] = []
     for actor in scenario.actors:
         keys.append(("capability", actor.id, None))
@@ -68,7 +65,7 @@ def _estimates(scenario: Scenario) -> list[EstimateKey]:
     return keys
 
 
-def _match(item: str, scenario: Scenario, allow_sets: bool
+def _match(item: str, scenario: ScenarioParts, allow_sets: bool
            ) -> tuple[list[EstimateKey], str | None]:
     """The estimates ``item`` names, or an error message."""
     text = item.strip()
@@ -122,7 +119,7 @@ def _match(item: str, scenario: Scenario, allow_sets: bool
     return keys, None
 
 
-def lever_problems(items, scenario: Scenario, path: tuple = ("levers",)) -> list[Problem]:
+def lever_problems(items, scenario: ScenarioParts, path: tuple = ("levers",)) -> list[Problem]:
     """Every item of ``items`` that names no estimate, as a :class:`Problem` at ``path``."""
     problems = []
     allow_sets = path[:1] != ("lever_sets",)
@@ -135,7 +132,7 @@ def lever_problems(items, scenario: Scenario, path: tuple = ("levers",)) -> list
     return problems
 
 
-def expand_levers(items, scenario: Scenario) -> list[EstimateKey]:
+def expand_levers(items, scenario: ScenarioParts) -> list[EstimateKey]:
     """The estimates ``items`` name, in scenario order, without repeats.
 
     Raises ``ValueError`` listing every bad item at once.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     AfterValidator,
@@ -246,3 +246,28 @@ def as_date(value: dt.date | str) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"not a date (expected YYYY-MM-DD): {value!r}") from None
+
+
+class ScenarioParts(Protocol):
+    """What the scenario's checks and lever lists read of it.
+
+    :class:`allegiance.scenario.model.Scenario` is the one implementation; the modules it calls to
+    validate itself (``checks``, ``lever_sets``) take this instead, so that they need not import
+    the model that imports them.
+    """
+
+    id: str
+    issues: list[Issue]
+    actors: list[Actor]
+    sources: list[Source]
+    coalitions: dict[str, Coalition]
+    variants: dict[str, Variant]
+    lever_sets: dict[str, LeverSet]
+
+    @property
+    def actor_ids(self) -> list[str]: ...
+
+    @property
+    def issue_ids(self) -> list[str]: ...
+
+    def actor(self, actor_id: str) -> Actor: ...

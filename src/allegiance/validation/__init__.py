@@ -1,6 +1,6 @@
 """Validation: backtests of the models on data sets whose outcomes are known.
 
-- :mod:`allegiance.validation.capability`: capability options for the DEU data (equal, the GDP
+- :mod:`allegiance.io.deu_capability`: capability options for the DEU data (equal, the GDP
   proxy, Council votes, Shapley–Shubik power in the procedure's voting game).
 - :mod:`allegiance.validation.backtest`: runs every registered model on every issue and scores
   the forecasts against the recorded outcomes.
@@ -9,7 +9,7 @@
 See docs/validation.md for the method and the results.
 """
 
+from allegiance.io.deu_capability import OPTIONS as CAPABILITY_OPTIONS
 from allegiance.validation.backtest import BacktestResult, run_backtest, tune
-from allegiance.validation.capability import OPTIONS as CAPABILITY_OPTIONS
 
 __all__ = ["CAPABILITY_OPTIONS", "BacktestResult", "run_backtest", "tune"]

@@ -28,6 +28,7 @@ from allegiance.cli_common import (
     styled,
     user_errors,
 )
+from allegiance.io.deu_capability import OPTIONS, check_option
 from allegiance.store.recording import (
     DbOpt,
     LabelOpt,
@@ -37,7 +38,6 @@ from allegiance.store.recording import (
     recording,
 )
 from allegiance.validation.backtest import model_availability
-from allegiance.validation.capability import OPTIONS, check_option
 from allegiance.validation.scores import ModelSummary
 from allegiance.validation.tables import fmt, summary_markdown
 

@@ -99,7 +99,7 @@ def dataset_facts(parsed: Any, scenarios: Sequence[Any]) -> list[tuple[str, str]
     no_change = (float(np.mean([abs(r.status_quo - r.outcome) for r in with_rp]))
                  if with_rp else math.nan)
     del scenarios  # the counts come from the rows; the scenarios are read to check they load
-    from allegiance.validation.capability import membership
+    from allegiance.io.deu_capability import membership
 
     sizes: dict[int, int] = {}
     for council in membership(parsed).values():
