@@ -21,6 +21,17 @@ MIN_MOVE = 1e-10
 MIN_GAIN = 1e-10
 
 
+def decide_member_order(path: str | Path, arrays: ScenarioArrays) -> list[list[int]]:
+    """Per issue, the actor indices in the order the file's ``#D`` rows list them (decide's order
+    of summation)."""
+    order: list[list[int]] = [[] for _ in arrays.issue_ids]
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        parts = [p.strip().strip("'\"") for p in line.split("\t")]
+        if parts and parts[0] == "#D":
+            order[arrays.issue_ids.index(parts[2])].append(arrays.actor_ids.index(parts[1]))
+    return order
+
+
 def read_decide_file(path: str | Path) -> ScenarioArrays:
     """Read a ``#A/#P/#M/#D`` file: actors, issues, scale ends, (position, salience, power)."""
     actors: list[str] = []

@@ -6,10 +6,13 @@ Allegiance's decide-compatible arithmetic (``arithmetic="decimal28"``) is compar
 
 - with the same deterministic tie rule on both sides, all 10 rounds are identical (every realised
   exchange in the same order, with the same gain and voting positions, and every voting outcome);
-- with random tie-breaks (decide's own coin; Allegiance's seeded generator), the distribution of
-  the final (round 10) voting outcome of every issue agrees: two-sample Kolmogorov-Smirnov tests
-  do not reject equality at the family-wise 5 % level, and the means differ by less than one of
-  decide's standard deviations.
+- with random tie-breaks and decide's coin (Python ``random`` seeded as decide's recorded run),
+  each run is decide's run of that seed: the same voting outcomes in every round and the same
+  number of ties (decide's list of exchanges, its sort and its copies reproduced);
+- with Allegiance's own seeded generator, the distribution of the final (round 10) voting
+  outcome of every issue agrees: two-sample Kolmogorov-Smirnov tests do not reject equality at
+  the family-wise 5 % level, and the means differ by less than one of decide's standard
+  deviations.
 
 The inputs are decide's own files (GPL), which stay outside the repository in
 ``../shared/reference/decide``.
@@ -18,11 +21,17 @@ The inputs are decide's own files (GPL), which stay outside the repository in
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
-from exchange_oracle import first_differing_round, read_decide_file, rounds_agree
+from exchange_oracle import (
+    decide_member_order,
+    first_differing_round,
+    read_decide_file,
+    rounds_agree,
+)
 
 from allegiance.models.exchange import ExchangeModel
 
@@ -88,6 +97,32 @@ def test_float_arithmetic_parts_from_decide_2025():
     _, records = ExchangeModel(rounds=10, tie_break="first").simulate(
         arrays, np.random.default_rng(0))
     assert first_differing_round(records, rounds, arrays) == 5
+
+
+#: recorded runs replayed seed by seed in the test suite (all of them: ``python
+#: tests/data/exchange_compare_decide2025.py --markdown``, docs/models/exchange.md)
+REPLAYED = {"sample_data.txt": 20, "cop21.csv": 4}
+
+
+@needs_shared
+@pytest.mark.parametrize("name", NAMES)
+def test_random_runs_are_decides_runs_seed_by_seed(name, decide_2025):
+    """With decide's coin (``random.Random(seed)``) and decide's order of summation, every round's
+    voting outcome and the number of ties equal decide's recorded run of that seed."""
+    arrays = read_decide_file(SHARED / name)
+    order = decide_member_order(SHARED / name, arrays)
+    entry = decide_2025[name]
+    low, high = arrays.scale_low, arrays.scale_high
+    model = ExchangeModel(rounds=10, arithmetic="decimal28")
+    for k in range(REPLAYED[name]):
+        seed = entry["seeds"][k]
+        _, records = model.simulate(arrays, np.random.default_rng(0), coin=random.Random(seed),
+                                    member_order=order)
+        ours = np.array([low + r.voting_outcome * (high - low) / 100 for r in records])
+        theirs = np.array([[row[i] for i in arrays.issue_ids]
+                           for row in entry["voting_outcome_by_round"][k]])
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9, err_msg=f"seed {seed}")
+        assert sum(r.ties for r in records) == entry["ties"][k], seed
 
 
 @needs_shared

@@ -10,13 +10,15 @@ in docs/models/exchange.md were printed by
 
 (from the repository root; needs ../shared/reference/decide; default 200 repetitions, both
 files). With ``--markdown`` it prints instead the summary in docs/models/exchange.md (``make docs``
-writes it there): the counts the checks rest on and, per issue, the KS p-value and the gap of the
-means of ``decimal28`` with 200 runs, the number the distribution test uses.
+writes it there): the counts the checks rest on, the replay of every recorded decide run with
+decide's coin and seed, and, per issue, the KS p-values (decide's seeds; Allegiance's seed with
+200 runs, the number the distribution test uses) and the gap of the means.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sys
 from pathlib import Path
 
@@ -26,7 +28,11 @@ from scipy.stats import ks_2samp
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from exchange_oracle import first_differing_round, read_decide_file  # noqa: E402
+from exchange_oracle import (  # noqa: E402
+    decide_member_order,
+    first_differing_round,
+    read_decide_file,
+)
 
 from allegiance.models.exchange import ExchangeModel  # noqa: E402
 
@@ -37,11 +43,31 @@ REFERENCE_2022 = ROOT / "tests" / "data" / "exchange_decide_reference.json"
 OWN_REPETITIONS, SEED = 200, 2025
 
 
+def replay(name: str, arrays, entry) -> tuple[np.ndarray, int]:
+    """Allegiance's run of each of decide's recorded seeds (decide's coin: ``random.Random(seed)``;
+    decide's order of summation): the final outcomes, and how many runs equal decide's in every
+    round (voting outcomes within 1e-9) and in their number of ties."""
+    order = decide_member_order(SHARED / name, arrays)
+    low, high = arrays.scale_low, arrays.scale_high
+    model = ExchangeModel(rounds=10, arithmetic="decimal28")
+    finals, identical = [], 0
+    for seed, rounds, ties in zip(entry["seeds"], entry["voting_outcome_by_round"],
+                                  entry["ties"], strict=True):
+        _, records = model.simulate(arrays, np.random.default_rng(0), coin=random.Random(seed),
+                                    member_order=order)
+        ours = np.array([low + r.voting_outcome * (high - low) / 100 for r in records])
+        theirs = np.array([[row[k] for k in arrays.issue_ids] for row in rounds])
+        identical += bool(np.abs(ours - theirs).max() <= 1e-9
+                          and sum(r.ties for r in records) == ties)
+        finals.append(ours[-1])
+    return np.array(finals), identical
+
+
 def markdown() -> str:
     """The summary of the comparison with decide 2025.3.1 written into docs/models/exchange.md."""
     data = json.loads(DATA.read_text())["data"]
     first_round = json.loads(REFERENCE_2022.read_text())["data"]
-    facts, rows, passed, family = [], [], 0, 0
+    facts, rows, passed, family, replay_passed = [], [], 0, 0, 0
     for name, entry in data.items():
         arrays = read_decide_file(SHARED / name)
         theirs = np.array([[row[k] for k in arrays.issue_ids]
@@ -52,33 +78,43 @@ def markdown() -> str:
         _, exact = ExchangeModel(rounds=10, tie_break="first", arithmetic="decimal28").simulate(
             arrays, np.random.default_rng(0))
         same = first_differing_round(exact, entry["deterministic"], arrays)
+        replayed, identical = replay(name, arrays, entry)
         facts.append(f"`{name}`: {arrays.n_actors} actors, {arrays.n_issues} issues, "
                      f"{len(first_round[name]['first_round'])} potential exchanges in round 1; "
                      f"decide's recorded runs: {len(theirs)}; `decimal28` deterministic rounds "
                      + ("identical to decide's in all 10" if same is None else
                         f"leave decide's in round {same}")
                      + "; `float` " + ("identical in all 10" if parts is None else
-                                       f"leaves them in round {parts}"))
+                                       f"leaves them in round {parts}")
+                     + f"; random tie-breaks with decide's coin and seeds: {identical} of "
+                     f"{len(theirs)} runs identical to decide's in every round and in the number "
+                     "of ties")
         model = ExchangeModel(rounds=10, repetitions=OWN_REPETITIONS, arithmetic="decimal28")
         mine = model.run(arrays, random_state=SEED).extra["outcome_repetitions"]
         for k, issue in enumerate(arrays.issue_ids):
+            same_seeds = ks_2samp(replayed[:, k], theirs[:, k]).pvalue
             ks = ks_2samp(mine[:, k], theirs[:, k])
             sd = theirs[:, k].std(ddof=1)
             gap = abs(mine[:, k].mean() - theirs[:, k].mean())
             passed += ks.pvalue > 0.05
+            replay_passed += same_seeds > 0.05
             family += ks.pvalue > 0.05 / arrays.n_issues
-            rows.append(f"| {name} | {issue} | {ks.pvalue:.3f} | {mine[:, k].mean():.3f} | "
-                        f"{theirs[:, k].mean():.3f} | {sd:.3f} | {gap / sd:.2f} |")
+            rows.append(f"| {name} | {issue} | {same_seeds:.3f} | {ks.pvalue:.3f} | "
+                        f"{mine[:, k].mean():.3f} | {theirs[:, k].mean():.3f} | {sd:.3f} | "
+                        f"{gap / sd:.2f} |")
     largest = max(len(read_decide_file(SHARED / name).issue_ids) for name in data)
     chance = 1 - 0.95 ** largest
     return ("\n".join(f"- {fact}" for fact in facts) + "\n"
-            f"- {OWN_REPETITIONS} seeded runs (seed {SEED}) of `decimal28` against decide's: KS "
+            f"- Run on decide's seeds, `decimal28` gives KS p > 0.05 on {replay_passed} of "
+            f"{len(rows)} issues.\n"
+            f"- {OWN_REPETITIONS} runs on Allegiance's own seed ({SEED}) against decide's: KS "
             f"p > 0.05 on {passed} of {len(rows)} issues, p > 0.05 / number of issues of its file "
             f"(the family-wise 5 % level) on {family} of {len(rows)}. With equal distributions, "
             f"some issue of {largest} falls below p = 0.05 by chance in {chance * 100:.0f} % of "
             "comparisons.\n\n"
-            "| file | issue | KS p | mean (ours) | mean (decide) | SD (decide) | "
-            "mean gap / decide SD |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n"
+            f"| file | issue | KS p (decide's seeds) | KS p (seed {SEED}) | "
+            f"mean (ours, seed {SEED}) | mean (decide) | SD (decide) | mean gap / decide SD |\n"
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
             + "\n".join(rows) + "\n")
 
 

@@ -66,10 +66,17 @@ def normalise(x: Decimal, low: Decimal, high: Decimal) -> Decimal:
 class DecimalScenario:
     """Decimal inputs of a scenario: saliences, capabilities, members of each issue, D_k."""
 
-    def __init__(self, position, salience, capability, present, low, high) -> None:
+    def __init__(self, position, salience, capability, present, low, high,
+                 member_order=None) -> None:
         n_actors, n_issues = position.shape
         self.n_issues = n_issues
-        self.members = [[a for a in range(n_actors) if present[a, k]] for k in range(n_issues)]
+        # the order of each issue's sums: decide adds in the order its file lists the issue's
+        # actors (``member_order``, one list of actor indices per issue), by default actor order
+        self.members = [
+            [a for a in (range(n_actors) if member_order is None else member_order[k])
+             if present[a, k]]
+            for k in range(n_issues)
+        ]
         self.s = [[to_decimal(salience[a, k]) for k in range(n_issues)] for a in range(n_actors)]
         self.c = [[to_decimal(capability[a, k]) for k in range(n_issues)] for a in range(n_actors)]
         lows = [to_decimal(v) for v in low]

@@ -155,9 +155,18 @@ class ExchangeModel(Model):
 
     # -------------------------------------------------------------- one trajectory
     def simulate(
-        self, arrays: ScenarioArrays, rng: np.random.Generator
+        self, arrays: ScenarioArrays, rng: np.random.Generator, coin=None, member_order=None
     ) -> tuple[np.ndarray, list[RoundRecord]]:
-        """Run one unbatched trajectory on the 0-100 scale; returns positions and round records."""
+        """Run one unbatched trajectory on the 0-100 scale; returns positions and round records.
+
+        ``coin`` (``arithmetic="decimal28"`` with random tie-breaks) is what flips decide's tie
+        coin, anything with a ``random()`` method; by default ``rng``. ``random.Random(seed)``
+        flips the coins decide flips after ``random.seed(seed)``, so that a run can be compared
+        with decide's run of that seed exchange by exchange. ``member_order`` (one list of actor
+        indices per issue) is the order in which a decide file lists each issue's actors: decide
+        adds each issue's 28-digit terms in that order (by default actor order), and the last
+        digit can decide the order of exactly tied exchanges.
+        """
         if arrays.batch_shape:
             raise ValueError("simulate takes unbatched arrays; use run for batches")
         low, high = arrays.scale_low, arrays.scale_high
@@ -166,7 +175,8 @@ class ExchangeModel(Model):
         salience, capability, present = arrays.salience, arrays.capability, arrays.present
         decimals = start = None
         if self.arithmetic == "decimal28":
-            decimals = DecimalScenario(arrays.position, salience, capability, present, low, high)
+            decimals = DecimalScenario(arrays.position, salience, capability, present, low, high,
+                                       member_order)
             start = decimals.start
             position = _to_float(start)
         trajectory = [position.copy()]
@@ -175,7 +185,7 @@ class ExchangeModel(Model):
             shadow = DecimalRound(decimals, start) if decimals is not None else None
             engine = ExchangeRound(
                 position, salience, capability, present, self.variant, self.p,
-                self.tie_break, self.tie_tolerance, rng, shadow,
+                self.tie_break, self.tie_tolerance, rng, shadow, coin,
             )
             realized = engine.run()
             voting = position.copy()

@@ -48,6 +48,7 @@ class ExchangeRound(ExchangeTerms):
         tie_tolerance: float,
         rng: np.random.Generator,
         shadow: DecimalRound | None = None,
+        coin=None,
     ) -> None:
         self.shadow = shadow
         self.x0 = position
@@ -149,7 +150,14 @@ class ExchangeRound(ExchangeTerms):
         #: decide-compatible mode: realised exchanges (I, q, y_I, J, p, y_J) in decimals, and how
         #: often a realised exchange was valid in floating point but not in decimals
         self.realized_decimal: list[tuple] = []
-        self.list_rank = np.arange(size)  # position in decide's list of exchanges (for ties)
+        #: decide-compatible mode with random tie-breaks: decide's list of exchanges, in its
+        #: order, and the coin that breaks its ties
+        as_decide = shadow is not None and tie_break == "random"
+        self.decide_list = np.arange(size if as_decide else 0)
+        self.coin = rng if coin is None else coin
+        if shadow is not None:
+            self.decimal_gains = np.empty(size, dtype=object)  # decimal gain, where known
+            self.has_decimal_gain = np.zeros(size, dtype=bool)
         self.decimal_disagreements = 0
 
     # ------------------------------------------------------------------ calculation
@@ -173,29 +181,61 @@ class ExchangeRound(ExchangeTerms):
         if runner_up < best - self.tie_tolerance:
             return top
         tied = np.flatnonzero(score >= best - self.tie_tolerance)
-        if self.shadow is not None and self.tie_break == "random":
-            return self._choose_as_decide(tied)
         self.ties += 1
         if self.tie_break == "random" and self.rng.random() >= 0.5:
             return int(tied[1])
         return int(tied[0])
 
-    def _choose_as_decide(self, tied: np.ndarray) -> int:
-        """decide's choice among nearly tied exchanges: its list sorted by decimal gain (highest
-        first, stable in list order); a coin between the first two when their gains differ by
-        less than 1e-20, and the one not taken moves to the end of the list."""
-        gains = {}
-        for t in tied.tolist():
-            self._calculate_decimal(t)
-            gains[t] = self.decimal_gain
-        first, second = sorted(gains, key=lambda t: (-gains[t], self.list_rank[t]))[:2]
-        if abs(gains[first] - gains[second]) >= 1e-20:
-            return first
-        self.ties += 1
-        if self.rng.random() >= 0.5:
-            self.list_rank[first] = self.size + self.ties
-            return second
-        return first
+    def _next_as_decide(self) -> int | None:
+        """The next exchange taken from decide's list (None when the list is empty).
+
+        The reference keeps every exchange of the round in one list. Before each choice it sorts
+        the list by decimal gain, highest first (stable: equal gains keep their order), and takes
+        the first. When the next one's gain differs from it by less than 1e-20 a coin decides: on
+        heads (``random() >= 0.5``) the first goes to the end of the list and the next is taken;
+        on tails the first is taken and the next is appended to the end as well, so that it is
+        listed twice (a copy that later ties with itself and is recomputed twice). An invalid
+        exchange taken from the list is dropped (it can be taken only before the first
+        realisation, which removes them all). Float gains order the list; gains within
+        ``tie_tolerance`` of each other are taken in decimals (computed once after each change)
+        and ordered by those, so that exchanges of equal decimal gain keep their list order.
+        """
+        held = self.decide_list
+        if held.size == 0:
+            return None
+        # sorted by float gain; a chain of gains within the tolerance of each other keeps its
+        # list order and is then ordered by decimal gain, as decide's sort orders it
+        order = np.argsort(-self.key[held], kind="stable")
+        ranked = self.key[held[order]]
+        step = ranked[:-1] - ranked[1:] > self.tie_tolerance
+        run = np.concatenate([[0], np.cumsum(step)])
+        held = held[order[np.lexsort((order, run))]]
+        in_chain = np.zeros(held.size, dtype=bool)
+        in_chain[:-1] |= ~step
+        in_chain[1:] |= ~step
+        if in_chain.any():
+            where = np.flatnonzero(in_chain)
+            chained = held[where].tolist()
+            gains = [self._decimal_gain(t) for t in chained]
+            chain_of = run[where].tolist()
+            ranks = sorted(range(len(chained)), key=lambda n: (chain_of[n], -gains[n]))
+            held[where] = [chained[n] for n in ranks]
+        taken, held = int(held[0]), held[1:]
+        if in_chain[0] and abs(self.decimal_gains[taken] - self.decimal_gains[held[0]]) < 1e-20:
+            self.ties += 1
+            following = int(held[0])
+            if self.coin.random() >= 0.5:
+                taken, held = following, np.append(held[1:], taken)
+            else:
+                held = np.append(held, following)
+        self.decide_list = held
+        return taken
+
+    def _decimal_gain(self, r: int):
+        """The decimal gain of ``r`` in its current terms (computed once after each change)."""
+        if not self.has_decimal_gain[r]:
+            self._calculate_decimal(r)
+        return self.decimal_gains[r]
 
     def _receive(self, demander: int, issue: int, supplier: int, start: float, y: float) -> None:
         """Record that ``demander`` received ``supplier``'s vote ``y`` on ``issue``."""
@@ -238,11 +278,23 @@ class ExchangeRound(ExchangeTerms):
         score = np.where(alive, self.key, -np.inf)
         order: list[int] = []  # realised exchanges, in order (their terms no longer change)
         mark = np.zeros(self.size, dtype=bool)
+        realised = np.zeros(self.size, dtype=bool)
+        as_decide = self.shadow is not None and self.tie_break == "random"
         while True:
-            r = self._choose(score)
-            if r < 0:
-                break
+            if as_decide:
+                r = self._next_as_decide()
+                if r is None:
+                    break
+                if not self.valid[r]:
+                    continue
+                # decide recalculates the exchanges valid now (decimals may have changed some)
+                alive = self.valid & ~realised
+            else:
+                r = self._choose(score)
+                if r < 0:
+                    break
             alive[r] = False
+            realised[r] = True
             score[r] = -np.inf
             order.append(r)
             ri, rj, rp, rq = int(self.I[r]), int(self.J[r]), int(self.P[r]), int(self.Q[r])
@@ -287,6 +339,9 @@ class ExchangeRound(ExchangeTerms):
             self.calculate(touched)
             alive[touched] = self.valid[touched]
             score[touched] = np.where(alive[touched], self.key[touched], -np.inf)
+            if as_decide:  # decide keeps the valid exchanges (a copy of ``r`` turns invalid)
+                listed = self.decide_list
+                self.decide_list = listed[self.valid[listed] & (listed != r)]
         done = np.array(order, dtype=int)
         columns = {
             "index": done, "I": self.I, "J": self.J, "P": self.P, "Q": self.Q,

@@ -57,6 +57,7 @@ class ExchangeTerms:
             self._calculate_float(index)
             return
         self.near[index] = False
+        self.has_decimal_gain[index] = False
         self._calculate_float(index)
         index = index[self.valid[index]]
         near = self.near[index]
@@ -76,7 +77,7 @@ class ExchangeTerms:
         self.gainI[r] = abs(dq * self.sIq[r] - dp * self.sIp[r])
         self.gainJ[r] = abs(dp * self.sJp[r] - dq * self.sJq[r])
         self.key[r] = float(gain)
-        self.decimal_gain = gain
+        self.decimal_gains[r], self.has_decimal_gain[r] = gain, True
         self.nbs0I[r], self.nbs1I[r] = float(nbs["I"][0]), float(nbs["I"][1])
         self.nbs0J[r], self.nbs1J[r] = float(nbs["J"][0]), float(nbs["J"][1])
         self.valid[r] = bool(
