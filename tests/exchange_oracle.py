@@ -32,6 +32,27 @@ def decide_member_order(path: str | Path, arrays: ScenarioArrays) -> list[list[i
     return order
 
 
+def run_decide_seed(arrays: ScenarioArrays, member_order, seed: int,
+                    rounds: int = 10) -> tuple[np.ndarray, int]:
+    """Allegiance's decide-compatible run with decide's coin (``random.Random(seed)``) and order of
+    summation: the voting outcome of each round on the issues' own scales, and the ties broken."""
+    import random
+
+    from allegiance.models.exchange import ExchangeModel
+
+    _, records = ExchangeModel(rounds=rounds, arithmetic="decimal28").simulate(
+        arrays, np.random.default_rng(0), coin=random.Random(seed), member_order=member_order)
+    low, high = arrays.scale_low, arrays.scale_high
+    outcomes = np.array([low + r.voting_outcome * (high - low) / 100 for r in records])
+    return outcomes, sum(r.ties for r in records)
+
+
+def decide_rounds(entry: dict, k: int, arrays: ScenarioArrays) -> np.ndarray:
+    """decide's recorded voting outcome of each round of its run ``k`` (rounds x issues)."""
+    return np.array([[row[i] for i in arrays.issue_ids]
+                     for row in entry["voting_outcome_by_round"][k]])
+
+
 def read_decide_file(path: str | Path) -> ScenarioArrays:
     """Read a ``#A/#P/#M/#D`` file: actors, issues, scale ends, (position, salience, power)."""
     actors: list[str] = []

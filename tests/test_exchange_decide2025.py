@@ -21,16 +21,17 @@ The inputs are decide's own files (GPL), which stay outside the repository in
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 from exchange_oracle import (
     decide_member_order,
+    decide_rounds,
     first_differing_round,
     read_decide_file,
     rounds_agree,
+    run_decide_seed,
 )
 
 from allegiance.models.exchange import ExchangeModel
@@ -112,17 +113,12 @@ def test_random_runs_are_decides_runs_seed_by_seed(name, decide_2025):
     arrays = read_decide_file(SHARED / name)
     order = decide_member_order(SHARED / name, arrays)
     entry = decide_2025[name]
-    low, high = arrays.scale_low, arrays.scale_high
-    model = ExchangeModel(rounds=10, arithmetic="decimal28")
     for k in range(REPLAYED[name]):
         seed = entry["seeds"][k]
-        _, records = model.simulate(arrays, np.random.default_rng(0), coin=random.Random(seed),
-                                    member_order=order)
-        ours = np.array([low + r.voting_outcome * (high - low) / 100 for r in records])
-        theirs = np.array([[row[i] for i in arrays.issue_ids]
-                           for row in entry["voting_outcome_by_round"][k]])
-        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9, err_msg=f"seed {seed}")
-        assert sum(r.ties for r in records) == entry["ties"][k], seed
+        ours, ties = run_decide_seed(arrays, order, seed)
+        np.testing.assert_allclose(ours, decide_rounds(entry, k, arrays), rtol=0, atol=1e-9,
+                                   err_msg=f"seed {seed}")
+        assert ties == entry["ties"][k], seed
 
 
 @needs_shared

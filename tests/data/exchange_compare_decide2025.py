@@ -18,7 +18,6 @@ decide's coin and seed, and, per issue, the KS p-values (decide's seeds; Allegia
 from __future__ import annotations
 
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -30,8 +29,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from exchange_oracle import (  # noqa: E402
     decide_member_order,
+    decide_rounds,
     first_differing_round,
     read_decide_file,
+    run_decide_seed,
 )
 
 from allegiance.models.exchange import ExchangeModel  # noqa: E402
@@ -48,17 +49,11 @@ def replay(name: str, arrays, entry) -> tuple[np.ndarray, int]:
     decide's order of summation): the final outcomes, and how many runs equal decide's in every
     round (voting outcomes within 1e-9) and in their number of ties."""
     order = decide_member_order(SHARED / name, arrays)
-    low, high = arrays.scale_low, arrays.scale_high
-    model = ExchangeModel(rounds=10, arithmetic="decimal28")
     finals, identical = [], 0
-    for seed, rounds, ties in zip(entry["seeds"], entry["voting_outcome_by_round"],
-                                  entry["ties"], strict=True):
-        _, records = model.simulate(arrays, np.random.default_rng(0), coin=random.Random(seed),
-                                    member_order=order)
-        ours = np.array([low + r.voting_outcome * (high - low) / 100 for r in records])
-        theirs = np.array([[row[k] for k in arrays.issue_ids] for row in rounds])
-        identical += bool(np.abs(ours - theirs).max() <= 1e-9
-                          and sum(r.ties for r in records) == ties)
+    for k, (seed, ties) in enumerate(zip(entry["seeds"], entry["ties"], strict=True)):
+        ours, our_ties = run_decide_seed(arrays, order, seed)
+        identical += bool(np.abs(ours - decide_rounds(entry, k, arrays)).max() <= 1e-9
+                          and our_ties == ties)
         finals.append(ours[-1])
     return np.array(finals), identical
 

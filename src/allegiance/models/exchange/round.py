@@ -152,8 +152,8 @@ class ExchangeRound(ExchangeTerms):
         self.realized_decimal: list[tuple] = []
         #: decide-compatible mode with random tie-breaks: decide's list of exchanges, in its
         #: order, and the coin that breaks its ties
-        as_decide = shadow is not None and tie_break == "random"
-        self.decide_list = np.arange(size if as_decide else 0)
+        self.as_decide = shadow is not None and tie_break == "random"
+        self.decide_list = np.arange(size if self.as_decide else 0)
         self.coin = rng if coin is None else coin
         if shadow is not None:
             self.decimal_gains = np.empty(size, dtype=object)  # decimal gain, where known
@@ -279,7 +279,7 @@ class ExchangeRound(ExchangeTerms):
         order: list[int] = []  # realised exchanges, in order (their terms no longer change)
         mark = np.zeros(self.size, dtype=bool)
         realised = np.zeros(self.size, dtype=bool)
-        as_decide = self.shadow is not None and self.tie_break == "random"
+        as_decide = self.as_decide
         while True:
             if as_decide:
                 r = self._next_as_decide()
