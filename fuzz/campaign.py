@@ -1,7 +1,9 @@
 """The long fuzzing campaign (``make fuzz``): seeded mutations of every seed file through every
 target, in worker processes, with a table of inputs tried, rejected, accepted, crashes, slow
 inputs and NaNs per target. Crashing and slow inputs are written to ``out/fuzz/`` to become
-regression cases in ``tests/data/hostile/``.
+regression cases in ``tests/data/hostile/``. While it runs, ``out/fuzz/progress.md`` holds the
+table so far (rewritten after every chunk of inputs), and a line of progress is printed every
+:data:`REPORT_EVERY` inputs, so that a run stopped early still leaves its figures.
 
     python -m fuzz.campaign --inputs 1000000 --seed 1 [--workers 2] [--atheris SECONDS]
 
@@ -26,6 +28,7 @@ OUT = Path("out") / "fuzz"
 #: the render path draws tables of every accepted input (some 50 ms each): a share of the inputs
 RENDER_SHARE = 0.02
 HANG_SECONDS = 20
+REPORT_EVERY = 50_000
 
 
 class _Hang(Exception):
@@ -79,9 +82,11 @@ def campaign(inputs: int, seed: int, workers: int, chunk: int = 1_000) -> dict[s
         count = round(inputs * shares[target])
         for c, start in enumerate(range(0, count, chunk)):
             jobs.append((target, seed * 1_000_003 + t * 10_007 + c, min(chunk, count - start)))
+    inputs = sum(job[2] for job in jobs)  # each target's share rounded to whole inputs
     totals: dict[str, Counter] = {t: Counter() for t in TARGETS}
     OUT.mkdir(parents=True, exist_ok=True)
     context = multiprocessing.get_context("spawn")
+    start, done, reported = time.perf_counter(), 0, 0
     with context.Pool(workers) as pool, Progress() as progress:
         bar = progress.add_task("fuzzing", total=sum(job[2] for job in jobs))
         for target, counts, findings in pool.imap_unordered(_chunk, jobs):
@@ -91,18 +96,30 @@ def campaign(inputs: int, seed: int, workers: int, chunk: int = 1_000) -> dict[s
                 name = f"{target}-{kind}-{hashlib.sha256(data).hexdigest()[:12]}"
                 (OUT / f"{name}.bin").write_bytes(data)
                 (OUT / f"{name}.txt").write_text(detail)
+            done += counts["inputs"]
+            seconds = time.perf_counter() - start
+            (OUT / "progress.md").write_text(table(totals, seed, seconds, inputs) + "\n")
+            if done - reported >= REPORT_EVERY:
+                reported = done
+                grand = sum(totals.values(), Counter())
+                progress.console.print(
+                    f"{done:,} of {inputs:,} inputs, {seconds:.0f} s: {grand['crash']} crash, "
+                    f"{grand['slow']} slow, {grand['nan']} NaN")
     return totals
 
 
-def print_table(totals: dict[str, Counter], seed: int, seconds: float) -> None:
+def table(totals: dict[str, Counter], seed: int, seconds: float, inputs: int) -> str:
+    """The campaign's table as Markdown, under a line naming its seed, time and size."""
     columns = ("inputs", "rejected", "accepted", "crash", "slow", "nan")
-    print(f"fuzz campaign, seed {seed}, {seconds:.0f} s; slow = over 2 s of CPU time per input")
-    print("| target | " + " | ".join(columns) + " |")
-    print("|---" * (len(columns) + 1) + "|")
-    for target, counts in totals.items():
-        print(f"| {target} | " + " | ".join(f"{counts[c]:,}" for c in columns) + " |")
     grand = sum(totals.values(), Counter())
-    print("| all | " + " | ".join(f"{grand[c]:,}" for c in columns) + " |")
+    lines = [f"fuzz campaign, seed {seed}, {seconds:.0f} s, {grand['inputs']:,} of {inputs:,} "
+             "inputs; slow = over 2 s of CPU time per input",
+             "| target | " + " | ".join(columns) + " |",
+             "|---" * (len(columns) + 1) + "|"]
+    for target, counts in totals.items():
+        lines.append(f"| {target} | " + " | ".join(f"{counts[c]:,}" for c in columns) + " |")
+    lines.append("| all | " + " | ".join(f"{grand[c]:,}" for c in columns) + " |")
+    return "\n".join(lines)
 
 
 def atheris_run(seconds: int) -> None:  # pragma: no cover - the fuzz extra
@@ -133,7 +150,7 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     totals = campaign(args.inputs, args.seed, args.workers)
-    print_table(totals, args.seed, time.perf_counter() - start)
+    print(table(totals, args.seed, time.perf_counter() - start, args.inputs))
     if args.atheris:
         atheris_run(args.atheris)
     grand = sum(totals.values(), Counter())

@@ -15,12 +15,13 @@ built:
 - an impossible value (a date such as ``2014-02-30``) stays text, for the scenario's checks to
   report where it is.
 
-Each value of the data is a fresh object (an alias gives a copy of its anchor's value).
+Each value of the data is a fresh object (an alias gives a copy of its anchor's value). The
+locations of an alias's parts are not copied: the map of locations sends a path inside an alias to
+the same path inside its anchor, so an alias costs its copy and nothing more.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -38,7 +39,7 @@ _MAP_TAG = _PREFIX + "map"
 _SEQ_TAG = _PREFIX + "seq"
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, dict[Path, Location]]:
+def parse_yaml(text: str, file: str) -> tuple[Any, Locations]:
     """Parse YAML ``text`` safely; return the data and a map from each field's path to its
     (line, column), both 1-based. Every refusal is a :class:`ReadError` naming ``file``.
 
@@ -72,14 +73,56 @@ def _loader_class():
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class Locations(dict):
+    """Where each field was written: a dict from path to (line, column), in which a path inside a
+    use of an alias finds the location of the same part of the alias's anchor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.aliases: dict[Path, Path] = {}  # the path of a use of an alias -> its anchor's path
+
+    def _resolve(self, path: Path) -> Path | None:
+        while not dict.__contains__(self, path):
+            for cut in range(len(path) - 1, -1, -1):
+                anchor = self.aliases.get(path[:cut])
+                if anchor is not None:
+                    path = anchor + path[cut:]
+                    break
+            else:
+                return None
+        return path
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self._resolve(path) is not None
+
+    def __getitem__(self, path: Path) -> Location:
+        found = self._resolve(path)
+        if found is None:
+            raise KeyError(path)
+        return dict.__getitem__(self, found)
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        found = self._resolve(path)
+        return default if found is None else dict.__getitem__(self, found)
+
+
 class _Anchored:
     """What an alias needs of its anchor's value: the value, how many values it counts for, how
-    deep it nests, and where each of its parts was written (paths relative to the anchor)."""
+    deep it nests, and the path it was written at."""
 
-    __slots__ = ("value", "size", "height", "places")
+    __slots__ = ("value", "size", "height", "path")
 
-    def __init__(self, value: Any, size: int, height: int, places: list[tuple[Path, Location]]):
-        self.value, self.size, self.height, self.places = value, size, height, places
+    def __init__(self, value: Any, size: int, height: int, path: Path):
+        self.value, self.size, self.height, self.path = value, size, height, path
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of plain data: new maps and lists, the same (immutable) scalars."""
+    if type(value) is dict:
+        return {key: _fresh(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_fresh(item) for item in value]
+    return value
 
 
 class _Builder:
@@ -89,8 +132,7 @@ class _Builder:
         import yaml
 
         self.file = file
-        self.where: dict[Path, Location] = {}
-        self.log: list[tuple[Path, Location]] = []  # every location, in reading order
+        self.where = Locations()
         self.count = 0
         self.deepest = 0
         self.anchors: dict[str, _Anchored] = {}
@@ -140,7 +182,7 @@ class _Builder:
                 raise self.yaml.composer.ComposerError(
                     f"found duplicate anchor {anchor!r}", None, "second occurrence", mark)
             self.open_anchors.add(anchor)
-            began = (self.count - 1, len(self.log) - 1, self.deepest)
+            began = (self.count - 1, self.deepest)
             self.deepest = depth
         if isinstance(event, ev.ScalarEvent):
             result = self.scalar(event)
@@ -151,11 +193,8 @@ class _Builder:
             self.check_tag(event, _SEQ_TAG)
             result = self.sequence(events, path, depth)
         if anchor is not None:
-            count, first, deepest = began
-            cut = len(path)
-            self.anchors[anchor] = _Anchored(
-                result, self.count - count, self.deepest - depth,
-                [(p[cut:], loc) for p, loc in self.log[first:]])
+            count, deepest = began
+            self.anchors[anchor] = _Anchored(result, self.count - count, self.deepest - depth, path)
             self.open_anchors.discard(anchor)
             self.deepest = max(deepest, self.deepest)
         return result
@@ -241,15 +280,12 @@ class _Builder:
         if depth + anchored.height > limits.MAX_DEPTH:
             raise self.too_deep(event)
         self.deepest = max(self.deepest, depth + anchored.height)
-        for relative, location in anchored.places:
-            self.place((*path, *relative), location)
-        value = anchored.value
-        return copy.deepcopy(value) if isinstance(value, dict | list) else value
+        self.where.aliases.setdefault(path, anchored.path)  # a key given twice: the first
+        return _fresh(anchored.value)
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
     def place(self, path: Path, location: Location) -> None:
-        self.log.append((path, location))
         self.where.setdefault(path, location)
 
     def check_tag(self, event, expected: str) -> None:
