@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import multiprocessing
 import signal
 import sys
@@ -79,10 +80,10 @@ def campaign(inputs: int, seed: int, workers: int, chunk: int = 1_000) -> dict[s
               for t in TARGETS}
     jobs = []
     for t, target in enumerate(TARGETS):
-        count = round(inputs * shares[target])
+        count = math.ceil(inputs * shares[target])
         for c, start in enumerate(range(0, count, chunk)):
             jobs.append((target, seed * 1_000_003 + t * 10_007 + c, min(chunk, count - start)))
-    inputs = sum(job[2] for job in jobs)  # each target's share rounded to whole inputs
+    inputs = sum(job[2] for job in jobs)  # each target's share rounded up
     totals: dict[str, Counter] = {t: Counter() for t in TARGETS}
     OUT.mkdir(parents=True, exist_ok=True)
     context = multiprocessing.get_context("spawn")
@@ -150,7 +151,8 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     totals = campaign(args.inputs, args.seed, args.workers)
-    print(table(totals, args.seed, time.perf_counter() - start, args.inputs))
+    tried = sum(counts["inputs"] for counts in totals.values())
+    print(table(totals, args.seed, time.perf_counter() - start, tried))
     if args.atheris:
         atheris_run(args.atheris)
     grand = sum(totals.values(), Counter())
