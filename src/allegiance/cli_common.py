@@ -272,6 +272,29 @@ ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Sho
 OutputOpt = Annotated[str | None, typer.Option(
     "--output", "-o", help="Write to this file.", callback=check_output)]
 
+#: the names of the readable formats, for the help of ``--input-format`` (the command line loads
+#: the readers only when it reads; ``tests/test_cli_options.py`` checks the list against them)
+FORMAT_NAMES = ("yaml", "bdm-csv", "ktab-csv", "ktab-xml", "decide", "deu")
+
+#: ``--input-format`` of every command that reads a scenario
+InputFormatOpt = Annotated[str | None, typer.Option(
+    "--input-format", help=f"Scenario file format: {', '.join(FORMAT_NAMES)} (default: from the "
+    "file).")]
+
+#: ``--variant`` of every command that reads a scenario
+VariantOpt = Annotated[str | None, typer.Option(
+    "--variant", help="Apply one of the scenario's what-if variants first.")]
+
+#: ``--as-of`` of the commands that evaluate a scenario at a date
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="Evaluate the scenario as of this date (YYYY-MM-DD).")]
+
+#: ``--format/-f`` of the commands that print a table, JSON or CSV
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")]
+
+#: ``--format/-f`` of the commands without a CSV form
+TableOrJsonOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
+
 
 def write_output(text: str, output: str | None) -> None:
     """Print ``text`` or write it to ``output`` (atomically for a regular file); a folder that

@@ -15,10 +15,14 @@ from typing import Annotated
 import typer
 
 from allegiance.cli_common import (
+    AsOfOpt,
+    FormatOpt,
+    InputFormatOpt,
     OutputFormat,
     OutputOpt,
     ParamOpt,
     ScenarioArg,
+    VariantOpt,
     console,
     err_console,
     fail,
@@ -60,15 +64,6 @@ from allegiance.store.recording import (
     with_run_id,
 )
 
-InputFormatOpt = Annotated[
-    str | None, typer.Option("--input-format", help=f"One of: {', '.join(FORMATS)}.")
-]
-AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD).")
-]
-VariantOpt = Annotated[str | None, typer.Option("--variant", help="Apply a named what-if variant.")]
-
-
 #: the core commands; :func:`allegiance.cli.register_core` puts them on the application
 core = typer.Typer()
 
@@ -89,7 +84,7 @@ def forecast_command(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for every random choice.")
                     ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Explain the last round.")] = False,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    output_format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
     input_format: InputFormatOpt = None,
     save: SaveOpt = False,

@@ -13,10 +13,13 @@ from typing import Annotated
 import typer
 
 from allegiance.cli_common import (
+    FormatOpt,
+    InputFormatOpt,
     OutputFormat,
     OutputOpt,
     ParamOpt,
     ScenarioArg,
+    VariantOpt,
     console,
     csv_text,
     load,
@@ -48,8 +51,7 @@ def coalitions_command(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="One date (YYYY-MM-DD); default: every dated state side by side.")
     ] = None,
-    variant: Annotated[str | None, typer.Option(
-        "--variant", help="Apply one of the scenario's what-if variants first.")] = None,
+    variant: VariantOpt = None,
     coalition: Annotated[list[str] | None, typer.Option(
         "--coalition", "-c",
         help="A coalition to assess: a,b,c or name=a,b,c (repeatable).")] = None,
@@ -76,11 +78,9 @@ def coalitions_command(
     param: ParamOpt = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for stochastic models.")
                     ] = None,
-    output_format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="table, json or csv.")] = OutputFormat.table,
+    output_format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
-    input_format: Annotated[str | None, typer.Option(
-        "--input-format", help="Scenario file format (default: from the file).")] = None,
+    input_format: InputFormatOpt = None,
     save: SaveOpt = False,
     db: DbOpt = None,
     label: LabelOpt = None,

@@ -15,9 +15,12 @@ from typing import Annotated
 import typer
 
 from allegiance.cli_common import (
+    FormatOpt,
+    InputFormatOpt,
     OutputFormat,
     OutputOpt,
     ScenarioArg,
+    VariantOpt,
     console,
     csv_text,
     load,
@@ -49,13 +52,10 @@ def power_command(
                      ] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Capabilities as of this date.")
                      ] = None,
-    variant: Annotated[str | None, typer.Option("--variant", help="Apply a what-if variant.")
-                       ] = None,
-    output_format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="table, json or csv.")] = OutputFormat.table,
+    variant: VariantOpt = None,
+    output_format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
-    input_format: Annotated[str | None, typer.Option(
-        "--input-format", help="Scenario file format (default: from the file).")] = None,
+    input_format: InputFormatOpt = None,
     save: SaveOpt = False,
     db: DbOpt = None,
     label: LabelOpt = None,

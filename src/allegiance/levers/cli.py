@@ -8,9 +8,14 @@ from typing import Annotated
 import typer
 
 from allegiance.cli_common import (
+    AsOfOpt,
+    FormatOpt,
+    InputFormatOpt,
     OutputFormat,
+    OutputOpt,
     ParamOpt,
     ScenarioArg,
+    VariantOpt,
     console,
     load,
     parse_params,
@@ -35,10 +40,8 @@ def levers_command(
         "--coalition", "-c", help="A coalition named in the scenario, or members a,b,c.")
     ] = "local",
     model: Annotated[str, typer.Option("--model", "-m", help="Forecasting model.")] = "mean",
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date.")
-                     ] = None,
-    variant: Annotated[str | None, typer.Option("--variant", help="Apply a what-if variant.")
-                       ] = None,
+    as_of: AsOfOpt = None,
+    variant: VariantOpt = None,
     within: Annotated[str, typer.Option(
         "--within", help="Cost unit: ranges (edge of the plausible range = 1), grades (the "
         "width the sources' Admiralty grades justify = 1) or free (no ranges; span = 1).")
@@ -57,11 +60,9 @@ def levers_command(
                                                "coalitions).")] = None,
     param: ParamOpt = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the search.")] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")
-                      ] = None,
-    input_format: Annotated[str | None, typer.Option(
-        "--input-format", help="Scenario file format (default: from the file).")] = None,
+    output_format: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+    input_format: InputFormatOpt = None,
     save: SaveOpt = False,
     db: DbOpt = None,
     label: LabelOpt = None,

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from allegiance.cli_common import err_console, fail, load, user_errors
+from allegiance.cli_common import InputFormatOpt, err_console, fail, load, user_errors
 from allegiance.plots import KINDS
 
 __all__ = ["plot_command"]
@@ -99,8 +99,7 @@ def plot_command(
     runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo draws.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 1,
     top: Annotated[int, typer.Option("--top", help="Tornado: estimates per issue.")] = 8,
-    input_format: Annotated[str | None, typer.Option("--input-format",
-                                                     help="Input file format.")] = None,
+    input_format: InputFormatOpt = None,
 ) -> None:
     """Draw one figure of a scenario's results."""
     kind = kind.lower()

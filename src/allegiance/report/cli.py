@@ -16,7 +16,9 @@ from typing import Annotated
 import typer
 
 from allegiance.cli_common import (
+    InputFormatOpt,
     OutputFormat,
+    TableOrJsonOpt,
     console,
     err_console,
     fail,
@@ -38,7 +40,6 @@ ScenarioArg = Annotated[
                    show_default=False),
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of every draw.")]
-InputFormatOpt = Annotated[str | None, typer.Option("--input-format", help="Input file format.")]
 
 
 def _progress(enabled: bool):
@@ -58,9 +59,7 @@ def brief_command(
     runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo draws per date.")
                     ] = 2000,
     seed: SeedOpt = 1,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f",
-                                                        help="table or json.")
-                             ] = OutputFormat.table,
+    output_format: TableOrJsonOpt = OutputFormat.table,
     input_format: InputFormatOpt = None,
 ) -> None:
     """The answer on one screen: forecast by date, coalition verdicts, the strongest driver,

@@ -22,7 +22,14 @@ from typing import Annotated, Any
 
 import typer
 
-from allegiance.cli_common import OutputFormat, console, err_console, fail, write_output
+from allegiance.cli_common import (
+    OutputFormat,
+    TableOrJsonOpt,
+    console,
+    err_console,
+    fail,
+    write_output,
+)
 from allegiance.store.recording import DbOpt, open_cli_store
 from allegiance.store.schema import StoreError
 
@@ -33,7 +40,6 @@ db_app = typer.Typer(name="db", help="The results store's schema: upgrade, curre
 
 RunArg = Annotated[int, typer.Argument(help="Run id (see `allegiance runs list`).",
                                        show_default=False)]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
 EXIT_DIFFERENT = 1
 
 
@@ -79,7 +85,7 @@ def list_command(
     limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many (newest).",
                                        min=1)] = 100,
     offset: Annotated[int, typer.Option("--offset", help="Skip the newest N.", min=0)] = 0,
-    output_format: FormatOpt = OutputFormat.table,
+    output_format: TableOrJsonOpt = OutputFormat.table,
     db: DbOpt = None,
 ) -> None:
     """The stored runs, newest first."""
@@ -111,7 +117,7 @@ def list_command(
 
 @runs_app.command("show")
 @_clear_errors
-def show_command(run_id: RunArg, output_format: FormatOpt = OutputFormat.table,
+def show_command(run_id: RunArg, output_format: TableOrJsonOpt = OutputFormat.table,
                  db: DbOpt = None) -> None:
     """Print a stored run's result as the command that computed it would."""
     _table_format(output_format)

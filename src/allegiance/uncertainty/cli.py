@@ -27,11 +27,15 @@ from rich.progress import (
 )
 
 from allegiance.cli_common import (
+    AsOfOpt,
+    FormatOpt,
+    InputFormatOpt,
     OutputFormat,
     OutputOpt,
     ParamOpt,
     ProgressOpt,
     ScenarioArg,
+    VariantOpt,
     csv_text,
     err_console,
     fail,
@@ -72,10 +76,6 @@ QuotaOpt = Annotated[str, typer.Option(
     "two-thirds, 0.6, 60%, >3/5 ...")]
 CoalitionOpt = Annotated[list[str] | None, typer.Option(
     "--coalition", help="Extra coalition as a,b,c or NAME=a,b,c (repeatable).")]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date.")]
-VariantOpt = Annotated[str | None, typer.Option("--variant", help="Apply a what-if variant.")]
-InputFormatOpt = Annotated[str | None, typer.Option("--input-format", help="Input file format.")]
 
 
 def _widths(items: list[str] | None) -> dict[str, Any] | None:

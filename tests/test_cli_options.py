@@ -1,0 +1,57 @@
+"""The options every command shares are defined once (``cli_common``): each spelling of a shared
+option has the same help in every command that takes it, and the format names in the help of
+``--input-format`` are the formats the readers know."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import typer.main
+
+from allegiance.cli import app, register_core, register_layers
+from allegiance.cli_common import FORMAT_NAMES
+from allegiance.io import FORMATS
+
+SHARED = ("--input-format", "--variant", "--param")
+
+
+def _commands():
+    register_core()
+    register_layers()
+    group = typer.main.get_command(app)
+    stack = [("", group)]
+    while stack:
+        prefix, command = stack.pop()
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            stack += [(f"{prefix} {name}".strip(), sub) for name, sub in subcommands.items()]
+        else:
+            yield prefix, command
+
+
+def test_format_names_are_the_readers_formats():
+    assert FORMAT_NAMES == tuple(FORMATS)
+
+
+def test_shared_options_read_the_same_everywhere():
+    helps: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for name, command in _commands():
+        for param in command.params:
+            for spelling in getattr(param, "opts", []):
+                if spelling in SHARED:
+                    helps[spelling][param.help or ""].append(name)
+    assert set(helps) == set(SHARED)
+    assert len(helps["--input-format"]) == 1 and sum(
+        len(names) for names in helps["--input-format"].values()) >= 8
+    for spelling in SHARED:
+        if spelling in ("--variant", "--param"):  # forecast's variant also names model
+            # variants; backtest's parameters apply to its single --model
+            assert len(helps[spelling]) <= 2, dict(helps[spelling])
+        else:
+            assert len(helps[spelling]) == 1, (spelling, dict(helps[spelling]))
+
+
+def test_format_option_is_one_of_two():
+    helps = {param.help for _, command in _commands() for param in command.params
+             if "--format" in getattr(param, "opts", [])}
+    assert helps <= {"table, json or csv.", "table or json."}, helps
