@@ -22,10 +22,7 @@ LAYERS = {
     "cli_common": 5, "cli_core": 5, "cli_render": 5, "docs": 5, "docs_tables": 5, "__init__": 5,
 }
 #: (importing module, imported module) pairs allowed to look up, and why
-ALLOWED = {
-    # SMP's option names are defined once, in the model package; the KTAB reader names them
-    ("io/ktab_xml.py", "allegiance.models.smp.options"),
-}
+ALLOWED: set[tuple[str, str]] = set()  # (module, what it may import from a higher layer)
 #: a layer's command and rendering modules belong to the presentation layer
 PRESENTATION_NAMES = ("cli.py", "power_cli.py", "render.py")
 

@@ -64,6 +64,8 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from allegiance.io.errors import ReadError, problem
 from allegiance.io.ktab import ktab_matrix
+from allegiance.io.ktab_options import OPTIONS as SMP_OPTIONS
+from allegiance.io.ktab_options import names
 from allegiance.io.tabular import (
     MAX_ROWS,
     Cell,
@@ -74,8 +76,6 @@ from allegiance.io.tabular import (
     slugify,
     unique_slugs,
 )
-from allegiance.models.smp.options import OPTIONS as SMP_OPTIONS
-from allegiance.models.smp.options import names
 from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario
 
