@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from allegiance.cli import app
 from allegiance.coalitions.scenario_power import read_quota, scenario_power
-from allegiance.docs_tables import eec_scenario
+from allegiance.docs_outputs import eec_scenario
 from allegiance.io import load_scenario
 
 runner = CliRunner()

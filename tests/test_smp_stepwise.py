@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from allegiance.models.smp import SpatialModel, kernel_run, kernels, stepwise
+from allegiance.models.smp import SpatialModel, kernel_run, kernels, kernels_assess, stepwise
 from allegiance.models.smp.inputs import accommodation_matrix, prepare
 from allegiance.models.smp.options import engine_codes
 from allegiance.models.smp.progress import reporting
@@ -81,7 +81,7 @@ def test_pce_in_blocks_equals_the_compiled_pce(monkeypatch):
     monkeypatch.setattr(stepwise, "BLOCK_WORK", 1_000)
     for pcem in (0, 1, 2):
         assert np.array_equal(stepwise.pce(table, weight, 0, 0, pcem),
-                              kernels.pce(table, weight, 0, 0, pcem))
+                              kernels_assess.pce(table, weight, 0, 0, pcem))
 
 
 def test_model_results_unchanged_when_played_in_blocks_and_progress_reported(monkeypatch):

@@ -16,7 +16,8 @@ with the stochastic exchange model) end with a line saying when, on what machine
 long they were measured.
 
 The blocks outside docs/validation.md (coalitions, the syria-2014 scenario, SMP against KTAB,
-levers, uncertainty; outputs of the command line) are written by :mod:`allegiance.docs_tables`.
+levers, uncertainty) are written by :mod:`allegiance.docs_tables`, outputs of the command line
+and of scripts by :mod:`allegiance.docs_outputs`.
 
 The DEU development split is read from ``../shared/reference/deu/deu3-dev.tsv`` beside the
 repository, or from ``--deu PATH``.
@@ -300,17 +301,19 @@ BLOCKS: dict[str, Block] = {
 
 
 def _register_tables() -> None:
-    """The blocks of :mod:`allegiance.docs_tables`: all without DEU."""
+    """The blocks of :mod:`allegiance.docs_tables` and :mod:`allegiance.docs_outputs`: all
+    without DEU."""
+    from allegiance import docs_outputs as o
     from allegiance import docs_tables as t
 
     for name, file, command, render in t.TABLES:
         BLOCKS[name] = Block(file, command or _self(name), True, render, needs_deu=False)
-    for name, file, args, fast in t.SCRIPT_OUTPUTS:
+    for name, file, args, fast in o.SCRIPT_OUTPUTS:
         BLOCKS[name] = Block(file, "python " + " ".join(args), fast,
-                             partial(t.script_output, args), needs_deu=False)
-    for name, file, args, columns, until, fast in t.CLI_OUTPUTS:
-        BLOCKS[name] = Block(file, t.cli_command(args, columns), fast,
-                             partial(t.cli_output, args, columns, until), needs_deu=False)
+                             partial(o.script_output, args), needs_deu=False)
+    for name, file, args, columns, until, fast in o.CLI_OUTPUTS:
+        BLOCKS[name] = Block(file, o.cli_command(args, columns), fast,
+                             partial(o.cli_output, args, columns, until), needs_deu=False)
 
 
 _register_tables()

@@ -2,7 +2,8 @@
 batch of runs (Monte Carlo draws) in one call with the forecast of each.
 
 :func:`run` plays the turns of one scenario with the kernels of
-:mod:`allegiance.models.smp.kernels`; :func:`run_batch` runs every item of a batch (the draws'
+:mod:`allegiance.models.smp.kernels_assess` and :mod:`allegiance.models.smp.kernels`;
+:func:`run_batch` runs every item of a batch (the draws'
 positions, saliences, capabilities and uniforms) and computes each item's outcome (the
 PCE-weighted mean of its distinct final positions) as :mod:`allegiance.models.smp.turn` does,
 so that a batch gives the same numbers as its items run one by one. Options arrive as codes
@@ -20,16 +21,8 @@ import numpy as np
 from numba import njit
 
 from allegiance.models.smp.formulas import POSITION_TOLERANCE
-from allegiance.models.smp.kernels import (
-    assess,
-    challenge_search,
-    distance_matrix,
-    est_risk,
-    estimate,
-    interpolate,
-    pce,
-    util,
-)
+from allegiance.models.smp.kernels import challenge_search, estimate, interpolate
+from allegiance.models.smp.kernels_assess import assess, distance_matrix, est_risk, pce, util
 from allegiance.models.smp.options import BargainKind, BargnModel, StateTransitions
 
 __all__ = ["final_outcome", "pce", "run", "run_batch"]

@@ -25,6 +25,7 @@ import numpy as np
 
 from allegiance.models.smp import kernel_run as kr
 from allegiance.models.smp import kernels as k
+from allegiance.models.smp import kernels_assess as ka
 from allegiance.models.smp.progress import PROGRESS, Progress
 
 #: single runs of at least this many actors are played in blocks (smaller ones take seconds)
@@ -70,20 +71,20 @@ def _triangle_blocks(m: int, voters: int) -> Iterator[tuple[int, int, int]]:
 
 
 def pce(util_t, weight, rule, vpm, pcem, report: _Report | None = None) -> np.ndarray:
-    """:func:`allegiance.models.smp.kernels.pce` in blocks of rows (the same numbers)."""
+    """:func:`allegiance.models.smp.kernels_assess.pce` in blocks of rows (the same numbers)."""
     m, voters = util_t.shape
     c = np.empty((m, m))
     for start, stop, work in _triangle_blocks(m, voters):
-        k.pce_coalitions(util_t, weight, rule, c, start, stop)
+        ka.pce_coalitions(util_t, weight, rule, c, start, stop)
         if report is not None:
             report.add(work)
-    return k.pce_from_coalitions(c, vpm, pcem)
+    return ka.pce_from_coalitions(c, vpm, pcem)
 
 
 def _assess(ideal, position, salience, cap, codes, report):
-    d = k.distance_matrix(ideal, position, salience)
-    p = pce(k.neutral_values(d), cap, codes[0], codes[1], codes[2], report)
-    return d, k.big_r(p, codes[4])
+    d = ka.distance_matrix(ideal, position, salience)
+    p = pce(ka.neutral_values(d), cap, codes[0], codes[1], codes[2], report)
+    return d, ka.big_r(p, codes[4])
 
 
 def _challenge_search(d, risk, weight, s_sum, codes, report):
