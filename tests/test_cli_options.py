@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import typer.main
 
-from allegiance.cli import app, register_core, register_layers
+from allegiance.cli import app
 from allegiance.cli_common import FORMAT_NAMES
 from allegiance.io import FORMATS
 
@@ -16,15 +16,13 @@ SHARED = ("--input-format", "--variant", "--param")
 
 
 def _commands():
-    register_core()
-    register_layers()
     group = typer.main.get_command(app)
     stack = [("", group)]
     while stack:
         prefix, command = stack.pop()
-        subcommands = getattr(command, "commands", None)
-        if subcommands:
-            stack += [(f"{prefix} {name}".strip(), sub) for name, sub in subcommands.items()]
+        if hasattr(command, "list_commands"):  # a group: its commands load when looked up
+            stack += [(f"{prefix} {name}".strip(), command.get_command(None, name))
+                      for name in command.list_commands(None)]
         else:
             yield prefix, command
 

@@ -93,7 +93,7 @@ def test_serve_prints_first_admin_link_and_binds_localhost(tmp_path):
 
 
 def test_forecast_does_not_import_the_web_stack():
-    code = ("import sys; sys.argv = ['allegiance', 'forecast']; import allegiance.cli; "
+    code = ("import sys; import allegiance.cli as cli; cli.load_command('forecast'); "
             "print('fastapi' in sys.modules, 'uvicorn' in sys.modules, "
             "'allegiance.web' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -6,38 +6,20 @@ file; bad input gives a located message and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from allegiance.cli_common import console
 from allegiance.version import __version__
 
-app = typer.Typer(
-    name="allegiance",
-    help="Forecast how a contested decision turns out: who moves where, what outcome the "
-    "bargaining converges to, which coalitions can form, and how sure to be.",
-    no_args_is_help=False,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-def _version_callback(value: bool) -> None:
-    if value:
-        console.print(f"allegiance {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version_callback,
-                                          is_eager=True, help="Print the version.")] = False,
-) -> None:
-    """Allegiance command line."""
-
+if TYPE_CHECKING:
+    from typer import _click as click
 
 # ------------------------------------------------------------------------------- commands
 #: the core commands, defined in :mod:`allegiance.cli_core`
@@ -63,54 +45,80 @@ LAYER_COMMANDS = {
 }
 
 
-def _requested(argv: list[str]) -> tuple[bool, list[str]]:
-    """Whether this process needs the core commands, and the layer commands it needs.
+def load_command(name: str) -> click.Command | None:
+    """The click command ``name``, importing only the module that defines it (None: unknown).
 
     The core commands import the scenario layer and the models, the layers SciPy, Dask and more;
-    a process runs one command, so only what it names is loaded: the core commands for a core
-    command, one layer for a layer command, and everything when the command is not known yet
-    (``--help``, tests, other callers).
+    a process runs one command, so it loads only that command's module (``--help`` loads them
+    all, for their one-line help).
     """
-    words = [word for word in argv[1:] if not word.startswith("-")]
-    if words and words[0] in LAYER_COMMANDS:
-        return False, [words[0]]
-    if words and words[0] in CORE_COMMANDS:
-        return True, []
-    return True, list(LAYER_COMMANDS)
+    if name in CORE_COMMANDS:
+        from allegiance.cli_core import core
+
+        target = typer.Typer(add_completion=False)
+        target.registered_commands = [info for info in core.registered_commands
+                                      if info.name == name]
+    elif name in LAYER_COMMANDS:
+        module, attribute = LAYER_COMMANDS[name].split(":")
+        target = getattr(import_module(module), attribute)
+        if not isinstance(target, typer.Typer):  # a command, not a group of them (runs, db)
+            function, target = target, typer.Typer(add_completion=False)
+            target.command(name)(function)
+    else:
+        return None
+    command = typer.main.get_command(target)
+    command.name = name
+    return command
 
 
-def register_core() -> None:
-    """Register the core commands (once)."""
-    from allegiance.cli_core import core
+class LazyCommands(TyperGroup):
+    """The application's command group: each command is loaded when it is looked up."""
 
-    registered = {command.name for command in app.registered_commands}
-    app.registered_commands[:0] = [command for command in core.registered_commands
-                                   if command.name not in registered]
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*CORE_COMMANDS, *LAYER_COMMANDS]
 
-
-def register_layers(names: list[str] | None = None) -> None:
-    """Register the analysis layers' commands (all of them by default)."""
-    registered = {command.name for command in app.registered_commands}
-    registered |= {group.name for group in app.registered_groups}
-    for name in LAYER_COMMANDS if names is None else names:
-        if name in registered:
-            continue
-        module, function = LAYER_COMMANDS[name].split(":")
-        target = getattr(import_module(module), function)
-        if isinstance(target, typer.Typer):  # a command group (runs, db)
-            app.add_typer(target, name=name)
-        else:
-            app.command(name)(target)
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            command = load_command(cmd_name)
+            if command is None:
+                return None
+            self.commands[cmd_name] = command
+        return self.commands[cmd_name]
 
 
-_core_needed, _layers_needed = _requested(sys.argv)
-if _core_needed:
-    register_core()
-register_layers(_layers_needed)
+app = typer.Typer(
+    name="allegiance",
+    cls=LazyCommands,
+    help="Forecast how a contested decision turns out: who moves where, what outcome the "
+    "bargaining converges to, which coalitions can form, and how sure to be.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        console.print(f"allegiance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback,
+                                          is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """Allegiance command line."""
 
 
 def run() -> None:
-    """The console entry point: the application, with Ctrl-C as one line and exit code 130."""
+    """The console entry point: the application, with Ctrl-C as one line and exit code 130.
+
+    The command line uses no pydantic plugins, so it skips looking for them among the installed
+    packages' entry points (about 10 ms of every process); set ``PYDANTIC_DISABLE_PLUGINS`` to
+    an empty value to load them.
+    """
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app()
     except SystemExit as exc:

@@ -1,9 +1,9 @@
 """The core commands of the ``allegiance`` command line: forecast, models, scenarios, show,
 validate, import, export and schema.
 
-They are registered on the application by :mod:`allegiance.cli` (``register_core``) in every
-process that may run one of them, so that a process running another command group (``runs``,
-``db``) does not import the scenario layer and the models.
+The application (:mod:`allegiance.cli`) loads this module only when one of them is looked up, so
+that a process running another command group (``runs``, ``db``) does not import the scenario
+layer and the models.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ from allegiance.store.recording import (
     with_run_id,
 )
 
-#: the core commands; :func:`allegiance.cli.register_core` puts them on the application
+#: the core commands; :func:`allegiance.cli.load_command` finds them here
 core = typer.Typer()
 
 
