@@ -50,6 +50,49 @@ def test_values_agree_with_the_c_library():
     assert portable.log(np.array([0.0]))[0] == -np.inf
 
 
+#: the IEEE special cases of pow, exp and log (poles, overflow, negative bases, signed zeros)
+SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, 3.0, -3.0, 2.5, -2.5, 7.0, -7.0,
+                    1e300, -1e300, 1e-300, 1e-320, 700.0, 710.0, -750.0, 2.0**60, 1 - 2.0**60,
+                    np.inf, -np.inf, np.nan])
+
+
+def _bits(values: np.ndarray) -> list[str]:
+    return [float(v).hex() for v in values]
+
+
+def test_small_arrays_give_the_compiled_routines_bits(monkeypatch):
+    """Below ``COMPILED_FROM`` elements the routines go through Python's math (no Numba to load
+    for a single forecast); both routes give the same bits, special values included."""
+    rng = np.random.default_rng(11)
+    base, exponent = (a.ravel() for a in np.meshgrid(SPECIAL, SPECIAL))
+    base = np.concatenate([base, rng.normal(0, 10, 3000), rng.random(1000)])
+    exponent = np.concatenate([exponent, rng.normal(0, 3, 3000), rng.random(1000) * 4 - 2])
+    with np.errstate(all="ignore"):
+        monkeypatch.setattr(portable, "_compiled", lambda size: False)
+        small = (portable.power(base, exponent), portable.exp(exponent * 100),
+                 portable.log(base))
+        monkeypatch.setattr(portable, "_compiled", lambda size: True)
+        compiled = (portable.power(base, exponent), portable.exp(exponent * 100),
+                    portable.log(base))
+    for name, a, b in zip(("power", "exp", "log"), small, compiled, strict=True):
+        assert _bits(a) == _bits(b), name
+    out = np.empty(3)
+    monkeypatch.setattr(portable, "_compiled", lambda size: False)
+    assert portable.power(np.array([4.0, 0.0, -8.0]), 0.5, out=out) is out
+    assert _bits(out) == _bits(np.array([2.0, 0.0, np.nan]))
+
+
+def test_a_small_forecast_does_not_load_numba():
+    """A single forecast of a small scenario runs on NumPy and Python's math: loading Numba
+    would cost it about half a second."""
+    code = ("import sys, allegiance; s = allegiance.load_scenario('syria-2014'); "
+            "[allegiance.forecast(s, model=m) for m in ('bdm', 'smp', 'nash')]; "
+            "print('numba' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.split() == ["False"]
+
+
 SCRIPT = """
 import json, allegiance
 s = allegiance.load_scenario("syria-2014")
