@@ -99,7 +99,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def load(base: str, args: argparse.Namespace) -> dict:
-    limits = httpx.Limits(max_connections=args.readers + args.submitters + 10)
+    # idle connections are dropped after 2 s, before the server's 5 s keep-alive ends: a client
+    # that reuses a connection just as the server closes it sees a ReadError that is no error of
+    # the server's (browsers retry such a request; httpx does not)
+    limits = httpx.Limits(max_connections=args.readers + args.submitters + 10,
+                          keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         seeded = []
         for i, model in enumerate(MODELS):  # results for the readers to read
