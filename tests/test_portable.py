@@ -78,7 +78,8 @@ def test_small_arrays_give_the_compiled_routines_bits(monkeypatch):
         assert _bits(a) == _bits(b), name
     out = np.empty(3)
     monkeypatch.setattr(portable, "_compiled", lambda size: False)
-    assert portable.power(np.array([4.0, 0.0, -8.0]), 0.5, out=out) is out
+    with np.errstate(invalid="ignore"):  # the square root of -8, as the C library's pow gives it
+        assert portable.power(np.array([4.0, 0.0, -8.0]), 0.5, out=out) is out
     assert _bits(out) == _bits(np.array([2.0, 0.0, np.nan]))
 
 
