@@ -53,3 +53,26 @@ def test_format_option_is_one_of_two():
     helps = {param.help for _, command in _commands() for param in command.params
              if "--format" in getattr(param, "opts", [])}
     assert helps <= {"table, json or csv.", "table or json."}, helps
+
+
+def test_a_mistyped_command_is_answered_with_the_one_meant():
+    """Commands load when looked up, yet every name serves the "did you mean" of a typo."""
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["forcast"])
+    assert result.exit_code == 2
+    assert "Did you mean 'forecast'?" in result.output
+
+
+def test_looking_up_a_command_loads_only_its_module():
+    import subprocess
+    import sys
+
+    code = ("import sys, typer.main; from allegiance.cli import app; "
+            "group = typer.main.get_command(app); "
+            "print('allegiance.cli_core' in sys.modules, 'forecast' in group.commands, "
+            "'allegiance.cli_core' in sys.modules, group.commands['runs'].name, "
+            "'allegiance.cli_core' in sys.modules, 'allegiance.scenario' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True", "False", "runs", "False", "False"]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 from importlib import import_module
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.main
@@ -71,19 +72,47 @@ def load_command(name: str) -> click.Command | None:
     return command
 
 
+class CommandsOnLookup(MutableMapping):
+    """The application's commands by name: every name is listed, and a command is loaded (with
+    :func:`load_command`) when it is first looked up."""
+
+    def __init__(self, loaded: dict[str, click.Command]) -> None:
+        self._loaded = dict(loaded)
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            command = load_command(name) if name in self else None
+            if command is None:
+                raise KeyError(name)
+            self._loaded[name] = command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in CORE_COMMANDS or name in LAYER_COMMANDS or name in self._loaded
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*CORE_COMMANDS, *LAYER_COMMANDS, *self._loaded]))
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
 class LazyCommands(TyperGroup):
-    """The application's command group: each command is loaded when it is looked up."""
+    """The application's command group: each command is loaded when it is looked up; the names
+    of all of them serve ``--help`` and the "did you mean" of a mistyped command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = CommandsOnLookup(self.commands)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*CORE_COMMANDS, *LAYER_COMMANDS]
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands:
-            command = load_command(cmd_name)
-            if command is None:
-                return None
-            self.commands[cmd_name] = command
-        return self.commands[cmd_name]
+        return list(self.commands)
 
 
 app = typer.Typer(
