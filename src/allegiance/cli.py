@@ -81,7 +81,7 @@ class CommandsOnLookup(MutableMapping):
 
     def __getitem__(self, name: str) -> click.Command:
         if name not in self._loaded:
-            command = load_command(name) if name in self else None
+            command = load_command(name)
             if command is None:
                 raise KeyError(name)
             self._loaded[name] = command

@@ -15,9 +15,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
-from allegiance.docs_outputs import cycle_warning, power_eec_csv
+from allegiance.docs_outputs import SCENARIO, cycle_warning, power_eec_csv
 
-SCENARIO = "syria-2014"
 BEFORE, AFTER = "2014-08-01", "2014-09-08"  # before and after Tabqa
 EXAMPLE = ("regional", "local")  # the coalitions of the worked example
 
