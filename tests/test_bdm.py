@@ -540,7 +540,7 @@ def test_engine_parameter_and_fallbacks():
 
 
 def test_compiled_sum_follows_numpy_summation_order():
-    from allegiance.models.bdm.kernels import pairwise_sum
+    from allegiance.models.bdm.summation import pairwise_sum
 
     rng = np.random.default_rng(0)
     for count in (1, 7, 8, 9, 100, 128, 129, 300, 1000, 40_000):

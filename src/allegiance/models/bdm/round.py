@@ -26,7 +26,6 @@ from allegiance.models.bdm.voting import (
     pair_support,
     risk_acceptance,
     unsort_pairs,
-    voter_prefix_sums,
 )
 from allegiance.models.portable import power
 
@@ -286,13 +285,8 @@ def simulate_compiled(
     rounds: int,
     settings: dict[str, Any],
 ) -> tuple[np.ndarray, np.ndarray, None]:
-    """:func:`simulate` with the Numba kernels (same numbers; no details, no positions-risk).
-
-    Each round is ``sort_round`` (compiled), the prefix sums of the unit votes
-    (:func:`voter_prefix_sums`), ``risk_round`` (compiled), the powers of the round with
-    ``portable.power`` exactly as :func:`play_round` and :func:`take_offers` compute them, the
-    prefix sums of the votes, then ``finish_round`` (compiled).
-    """
+    """:func:`simulate` with the Numba kernels (same numbers; no details, no positions-risk):
+    every round of every item in one compiled call (``kernels.simulate_batch``)."""
     kernels = compiled_kernels()
     size, n = position.shape
     trajectory = np.empty((size, rounds + 1, n))
@@ -301,37 +295,10 @@ def simulate_compiled(
     if n < 2:
         trajectory[:, 1:] = position[:, None, :]
         return trajectory, risk, None
-    salience = np.ascontiguousarray(salience, dtype=float)
-    weight = capability * salience
-    value_range = np.ascontiguousarray(value_range, dtype=float)
-    pair = bool(settings["pair_denominator"])
-    rank = np.empty((size, n), dtype=np.intp)
-    counts = np.empty((size, n, n), dtype=np.intp)
-    below = np.empty((size, n, n), dtype=np.bool_)
-    distance_s = np.empty((size, n, n))
-    weight_s = np.empty((size, n))
-    unit_votes = np.empty((size, n, n))
-    risk_s = np.empty((size, n))
-    toward = np.empty((size, n, n))
-    spread = np.empty((size, n, n))
-    x = np.ascontiguousarray(position, dtype=float)
-    for t in range(rounds):
-        round_risk = risk[:, t]
-        kernels.sort_round(x, weight, value_range, rank, counts, below, distance_s, weight_s,
-                           unit_votes)
-        kernels.risk_round(x, salience, value_range, pair, rank, counts, below, distance_s,
-                           voter_prefix_sums(unit_votes), risk_s, round_risk, toward, spread)
-        votes = power(distance_s, risk_s[:, :, None])
-        votes *= weight_s[:, :, None]
-        exponent = round_risk[:, :, None]
-        power(toward, exponent, out=toward)
-        power(spread, exponent, out=spread)
-        status_quo = 2.0 - 4.0 * power(0.5, round_risk)
-        new_position = np.empty((size, n))
-        kernels.finish_round(x, salience, voter_prefix_sums(votes), rank, counts, below,
-                             toward, spread, status_quo, float(settings["q"]), pair,
-                             bool(settings["compromise_smallest_move"]),
-                             bool(settings["capitulation"]), new_position)
-        trajectory[:, t + 1] = new_position
-        x = new_position
+    kernels.simulate_batch(
+        np.ascontiguousarray(capability * salience, dtype=float),
+        np.ascontiguousarray(salience, dtype=float), np.ascontiguousarray(value_range, dtype=float),
+        float(settings["q"]), bool(settings["pair_denominator"]),
+        bool(settings["compromise_smallest_move"]), bool(settings["capitulation"]), trajectory,
+        risk, 0.5)
     return trajectory, risk, None
