@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allegiance.io import (
+    FORMATS,
     bdm_csv,
     decide,
     detect_format,
@@ -34,7 +35,8 @@ from allegiance.scenario.model import Scenario
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 #: copies of the permissively licensed references (KTAB, BDM): tests/data/reference/README.md
 SHIPPED = Path(__file__).resolve().parent / "data" / "reference"
-MODULES = {"bdm-csv": bdm_csv, "ktab-csv": ktab, "ktab-xml": ktab_xml, "decide": decide}
+#: the peer formats, each with its read and detect functions
+MODULES = {name: FORMATS[name] for name in ("bdm-csv", "ktab-csv", "ktab-xml", "decide")}
 FILES = [
     ("bdm-csv", "bdm/ExampleActors.csv"),
     ("bdm-csv", "bdm/Sultan.csv"),
@@ -226,7 +228,7 @@ def test_decide_scale_points_and_labels() -> None:
     text = ("#A;a;Alpha;first\n#A;b;Beta;\n#P;legal;Legal form;how binding\n"
             "#M;legal;100;binding targets\n#M;legal;0;no agreement\n#M;legal;30;binding, no "
             "targets\n#D;a;legal;20;0,5;0.4\n#D;b;legal;80;1;0.8\n")
-    scenario = decide.read(Path("toy.txt"), text)
+    scenario = FORMATS["decide"].read(Path("toy.txt"), text)
     issue = scenario.issues[0]
     assert issue.scale == (0.0, 100.0)
     assert (issue.low_label, issue.high_label) == ("no agreement", "binding targets")
@@ -234,14 +236,14 @@ def test_decide_scale_points_and_labels() -> None:
     assert scenario.actors[0].description == "first"
     assert scenario.actor("a").issues["legal"].salience.value == 0.5  # decimal comma with ';'
     assert scenario.actor("b").capability.value == 0.8
-    again = decide.read(Path("toy.txt"), decide.write(scenario))
+    again = FORMATS["decide"].read(Path("toy.txt"), decide.write(scenario))
     assert again == scenario
 
 
 def test_decide_per_issue_power_becomes_an_override() -> None:
     text = ("#A,a,A\n#A,b,B\n#P,x,X\n#P,y,Y\n#D,a,x,10,0.5,0.2\n#D,a,y,10,0.5,0.6\n"
             "#D,b,x,90,0.5,0.3\n#D,b,y,90,0.5,0.3\n")
-    scenario = decide.read(Path("toy.csv"), text)
+    scenario = FORMATS["decide"].read(Path("toy.csv"), text)
     a = scenario.actor("a")
     assert a.capability.value == 0.6
     assert a.issues["x"].capability.value == 0.2 and a.issues["y"].capability is None
@@ -286,7 +288,7 @@ def test_ktab_export_maps_another_scale_onto_0_100(tmp_path: Path) -> None:
 
 def test_decide_export_rescales_powers_above_one() -> None:
     scenario = load_scenario("ktab-dummy-3dim")  # capabilities around 50–130
-    again = decide.read(Path("k.txt"), decide.write(scenario))
+    again = FORMATS["decide"].read(Path("k.txt"), decide.write(scenario))
     capability = scenario.to_arrays().capability
     np.testing.assert_allclose(again.to_arrays().capability, capability / capability.max())
 
@@ -296,7 +298,7 @@ def test_bdm_writer_needs_an_issue_for_multi_issue_scenarios() -> None:
     with pytest.raises(ValueError, match="has 3"):
         bdm_csv.write(scenario)
     text = bdm_csv.write(scenario, issue="pstn2")
-    again = bdm_csv.read(Path("one.csv"), text)
+    again = FORMATS["bdm-csv"].read(Path("one.csv"), text)
     np.testing.assert_array_equal(again.to_arrays().position[:, 0],
                                   scenario.to_arrays().position[:, 1])
     with pytest.raises(ValueError, match="no issue"):
@@ -305,7 +307,7 @@ def test_bdm_writer_needs_an_issue_for_multi_issue_scenarios() -> None:
 
 def test_bdm_salience_on_0_100_is_read_and_written_back() -> None:
     text = "Actor,Capability,Position,Salience\nA,1,10,80\nB,2,30,50\n"
-    scenario = bdm_csv.read(Path("p.csv"), text)
+    scenario = FORMATS["bdm-csv"].read(Path("p.csv"), text)
     assert [a.issues["issue"].salience.value for a in scenario.actors] == [0.8, 0.5]
     assert bdm_csv.write(scenario) == text
 
@@ -341,7 +343,7 @@ def test_not_detected_as_peer_formats() -> None:
 # ---------------------------------------------------------------------- located errors
 def errors_of(module, text: str, name: str = "broken.csv") -> list:
     with pytest.raises(ReadError) as caught:
-        module.read(Path(name), text)
+        module.read_located(Path(name), text)
     problems = caught.value.errors
     assert problems, "a ReadError must carry its problems"
     assert all(p.file == name for p in problems)
@@ -563,7 +565,8 @@ def test_read_located_places_every_warning_on_a_line(name: str, relative: str,
 
     path = tmp_path / Path(relative).name
     text = reference_text(relative)
-    scenario, where = MODULES[name].read_located(path, text)
+    module = {"bdm-csv": bdm_csv, "ktab-xml": ktab_xml, "decide": decide}[name]
+    scenario, where = module.read_located(path, text)
     warnings = locate(check_scenario(scenario), where, str(path))
     assert warnings and all(p.severity == "warning" for p in warnings)
     lines = text.splitlines()

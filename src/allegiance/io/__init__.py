@@ -1,6 +1,7 @@
 """Reading and writing scenarios: the native YAML format and every peer's format.
 
-Formats are registered in :data:`FORMATS`; each has a ``read(path, text) -> Scenario``, a
+Formats are registered in :data:`FORMATS`; each has a ``read(path, text) -> Scenario`` (or a
+``read_located(path, text)``, which also says where each field came from), a
 ``write(scenario) -> str`` and a ``detect(path, text) -> bool``. :func:`load_scenario` accepts a
 built-in scenario name, a YAML file or any importable file (the format is detected from the file's
 name and content, or given as ``input_format``).
@@ -29,7 +30,8 @@ DEFAULT_SCENARIO = "syria-2014"
 class Format:
     name: str
     description: str
-    #: module in allegiance.io with read(path, text), write(scenario), detect(path, text)
+    #: module in allegiance.io with read(path, text) or read_located(path, text),
+    #: write(scenario), detect(path, text)
     module: str
     suffixes: tuple[str, ...]
 
@@ -38,7 +40,11 @@ class Format:
 
     @property
     def read(self) -> Callable[[Path, str], Scenario]:
-        return self._module().read
+        """The format's reader: its ``read``, or the scenario of its ``read_located``."""
+        module = self._module()
+        if hasattr(module, "read_located"):
+            return lambda path, text: module.read_located(path, text)[0]
+        return module.read
 
     @property
     def write(self) -> Callable[[Scenario], str]:

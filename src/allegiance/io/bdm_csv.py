@@ -31,7 +31,8 @@ variants are not written, nor the scale. A scenario with several issues needs ``
 which one to write (a :class:`ValueError` names the issues otherwise).
 
 >>> from pathlib import Path
->>> s = read(Path("toy.csv"), "Actor,Capability,Position,Salience\\nA,1,20,0.5\\nB,2,80,1\\n")
+>>> text = "Actor,Capability,Position,Salience\\nA,1,20,0.5\\nB,2,80,1\\n"
+>>> s, where = read_located(Path("toy.csv"), text)
 >>> [a.id for a in s.actors], s.issues[0].scale
 (['a', 'b'], (20.0, 80.0))
 >>> print(write(s), end="")
@@ -47,7 +48,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-from allegiance.io.errors import ReadError, problem
 from allegiance.io.tabular import (
     MAX_ROWS,
     Cell,
@@ -58,9 +58,9 @@ from allegiance.io.tabular import (
     format_number,
     head_lines,
     nice_scale,
+    nonblank_lines,
     slugify,
     split_row,
-    text_lines,
     unique_slugs,
 )
 from allegiance.scenario.model import Scenario
@@ -87,20 +87,13 @@ def detect(path: Path, text: str) -> bool:
     return False
 
 
-def read(path: Path, text: str) -> Scenario:
-    """Read a BDM-style CSV file (see the module docstring for the mapping)."""
-    return read_located(path, text)[0]
-
-
 def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]]:
-    """:func:`read`, also giving where each field came from: scenario path -> (line, column),
-    for locating the warnings of a valid scenario with ``yaml_format.locate``."""
+    """Read a BDM-style CSV file (see the module docstring for the mapping), and where each
+    field came from: scenario path -> (line, column), for locating a valid scenario's
+    warnings. (``allegiance.io.FORMATS[...].read`` gives the scenario alone.)"""
     file = str(path)
     errors = Collector(file)
-    lines = text_lines(text)
-    numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
-    if not numbered:
-        raise ReadError([problem("the file is empty", file=file)], source=file)
+    numbered = nonblank_lines(text, file)
     header_line, header = numbered[0]
     delimiter = detect_delimiter(header)
     header_cells = split_row(header, delimiter)

@@ -46,7 +46,7 @@ parameters are not written; actors without a stance on an issue simply have no `
 >>> from pathlib import Path
 >>> text = "#A;a;Alpha;\\n#A;b;Beta;\\n#P;tax;Tax rate;\\n#M;tax;0;none\\n#M;tax;50;half\\n" \\
 ...        "#M;tax;100;all\\n#D;a;tax;20;0,5;0.4\\n#D;b;tax;80;1;0.8\\n"
->>> s = read(Path("toy.txt"), text)
+>>> s, where = read_located(Path("toy.txt"), text)
 >>> s.issues[0].low_label, [p.label for p in s.issues[0].points], s.actors[0].capability.value
 ('none', ['half'], 0.4)
 """
@@ -64,6 +64,7 @@ from allegiance.io.tabular import (
     Location,
     build_scenario,
     format_number,
+    nonblank_lines,
     slugify,
     split_row,
     text_lines,
@@ -122,19 +123,14 @@ def _squash(cells: list[Cell], width: int) -> list[Cell]:
 MAX_LINES = limits.MAX_ACTORS + 4 * limits.MAX_ISSUES + limits.MAX_STANCES
 
 
-def read(path: Path, text: str) -> Scenario:
-    """Read a decide input file (see the module docstring for the mapping)."""
-    return read_located(path, text)[0]
-
-
 def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]]:
-    """:func:`read`, also giving where each field came from: scenario path -> (line, column),
-    for locating the warnings of a valid scenario with ``yaml_format.locate``."""
+    """Read a decide input file (see the module docstring for the mapping), and where each
+    field came from: scenario path -> (line, column), for locating a valid scenario's
+    warnings. (``allegiance.io.FORMATS[...].read`` gives the scenario alone.)"""
     file = str(path)
     errors = Collector(file)
+    nonblank_lines(text, file)  # an empty file is an error
     lines = text_lines(text)
-    if not any(line.strip() for line in lines):
-        raise ReadError([problem("the file is empty", file=file)], source=file)
     if len(lines) > MAX_LINES:
         raise ReadError([problem(f"the file has {len(lines):,} lines; the limit is "
                                  f"{MAX_LINES:,}: one per actor, a few per issue and one per "

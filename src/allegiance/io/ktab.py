@@ -35,7 +35,7 @@ does not change the data to satisfy KTAB.
 >>> from pathlib import Path
 >>> text = "Toy,A toy,3,1\\nActor,Description,Power,Tax Position,Tax Salience\\n" \\
 ...        "a,,1,20,50\\nb,,2,80,100\\nc,,1,50,10\\n"
->>> s = read(Path("toy.csv"), text)
+>>> s, where = read_located(Path("toy.csv"), text)
 >>> s.issues[0].name, s.actors[1].issues["tax"].salience.value
 ('Tax', 1.0)
 """
@@ -57,9 +57,9 @@ from allegiance.io.tabular import (
     build_scenario,
     format_number,
     head_lines,
+    nonblank_lines,
     slugify,
     split_row,
-    text_lines,
     unique_slugs,
 )
 from allegiance.scenario.model import Issue, Scenario
@@ -106,19 +106,13 @@ def issue_name(position_header: str) -> str:
     return header
 
 
-def read(path: Path, text: str) -> Scenario:
-    """Read a KTAB SMP CSV file (see the module docstring for the mapping)."""
-    return read_located(path, text)[0]
-
-
 def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]]:
-    """:func:`read`, also giving where each field came from: scenario path -> (line, column),
-    for locating the warnings of a valid scenario with ``yaml_format.locate``."""
+    """Read a KTAB SMP CSV file (see the module docstring for the mapping), and where each
+    field came from: scenario path -> (line, column), for locating a valid scenario's
+    warnings. (``allegiance.io.FORMATS[...].read`` gives the scenario alone.)"""
     file = str(path)
     errors = Collector(file)
-    numbered = [(n, line) for n, line in enumerate(text_lines(text), start=1) if line.strip()]
-    if not numbered:
-        raise ReadError([problem("the file is empty", file=file)], source=file)
+    numbered = nonblank_lines(text, file)
     if len(numbered) < 2:
         raise ReadError([problem("a KTAB CSV needs a first row (name, description, actors, "
                                  "dimensions) and a header row", file=file, line=numbered[0][0])],

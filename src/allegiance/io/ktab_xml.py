@@ -78,14 +78,10 @@ def detect(path: Path, text: str) -> bool:
         "<Actors" in text[:1_000_000] or "<Dimensions" in text[:1_000_000])
 
 
-def read(path: Path, text: str) -> Scenario:
-    """Read a KTAB SMP XML scenario (see the module docstring for the mapping)."""
-    return read_located(path, text)[0]
-
-
 def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]]:
-    """:func:`read`, also giving where each field came from: scenario path -> (line, column),
-    for locating the warnings of a valid scenario with ``yaml_format.locate``."""
+    """Read a KTAB SMP XML scenario (see the module docstring for the mapping), and where each
+    field came from: scenario path -> (line, column), for locating a valid scenario's
+    warnings. (``allegiance.io.FORMATS[...].read`` gives the scenario alone.)"""
     file = str(path)
     root = parse_xml(text, file)
     errors = Collector(file)

@@ -84,6 +84,19 @@ def text_lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 
+def nonblank_lines(text: str, file: str) -> list[tuple[int, str]]:
+    """The file's non-blank lines with their numbers (from 1); a located error, naming ``file``,
+    when there is none.
+
+    >>> nonblank_lines("a\\n\\n b", "f.csv")
+    [(1, 'a'), (3, ' b')]
+    """
+    numbered = [(n, line) for n, line in enumerate(text_lines(text), start=1) if line.strip()]
+    if not numbered:
+        raise ReadError([problem("the file is empty", file=file)], source=file)
+    return numbered
+
+
 def head_lines(text: str, count: int) -> list[str]:
     """The first ``count`` non-blank lines of ``text`` (fewer if it has fewer), each whole
     however long, reading no further than they reach (for detecting a format by its header).
