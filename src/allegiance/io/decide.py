@@ -124,9 +124,8 @@ MAX_LINES = limits.MAX_ACTORS + 4 * limits.MAX_ISSUES + limits.MAX_STANCES
 
 
 def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]]:
-    """Read a decide input file (see the module docstring for the mapping), and where each
-    field came from: scenario path -> (line, column), for locating a valid scenario's
-    warnings. (``allegiance.io.FORMATS[...].read`` gives the scenario alone.)"""
+    """Read a decide input file (mapping above), with the
+    (line, column) of each field."""
     file = str(path)
     errors = Collector(file)
     nonblank_lines(text, file)  # an empty file is an error

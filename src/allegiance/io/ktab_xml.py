@@ -79,9 +79,8 @@ def detect(path: Path, text: str) -> bool:
 
 
 def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]]:
-    """Read a KTAB SMP XML scenario (see the module docstring for the mapping), and where each
-    field came from: scenario path -> (line, column), for locating a valid scenario's
-    warnings. (``allegiance.io.FORMATS[...].read`` gives the scenario alone.)"""
+    """Read a KTAB SMP XML scenario (mapping above), with the
+    (line, column) of each field."""
     file = str(path)
     root = parse_xml(text, file)
     errors = Collector(file)

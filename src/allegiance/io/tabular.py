@@ -23,6 +23,9 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 MAX_PROBLEMS = 200
 
+#: where a field of a scenario came from: (line, column) in its file, both counted from 1; a
+#: reader's ``read_located`` maps each scenario path (a tuple of keys) to one, for locating the
+#: warnings of a valid scenario (``yaml_format.locate``)
 Location = tuple[int, int]
 
 
