@@ -26,7 +26,10 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/allegiance brief
 
+# every compiled kernel is compiled (or loaded from Numba's cache) in one process first: processes
+# compiling the same kernel at once can leave cache files that crash the next one to load them
 test: $(STAMP_TEST)
+	$(BIN)/python -m allegiance.precompile
 	$(BIN)/python -m pytest
 
 lint: $(STAMP_TEST)
@@ -34,6 +37,7 @@ lint: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m compileall -q src/allegiance
+	$(BIN)/python -m allegiance.precompile
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 FUZZ_INPUTS ?= 1000000

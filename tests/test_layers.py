@@ -18,6 +18,8 @@ LAYERS = {
     # the service assembles a run's document, summary sentences included (summary/ reads plain
     # JSON documents and imports nothing else)
     "service": 4, "summary": 4,
+    # compiles every Numba kernel at install, through the models and the power indices
+    "precompile": 4,
     "plots": 5, "report": 5, "store": 5, "web": 5, "cli": 5,
     "cli_common": 5, "cli_core": 5, "cli_render": 5, "docs": 5, "docs_tables": 5,
     "docs_outputs": 5, "__init__": 5,

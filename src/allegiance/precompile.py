@@ -1,0 +1,119 @@
+"""Compile every Numba kernel once, in one process, into Numba's on-disk cache.
+
+``make`` runs this at install (``python -m allegiance.precompile``), so that every later process
+(a command, a worker of a Monte Carlo pool, a test) only reads compiled code from the cache.
+Processes that compile the same kernel at the same moment can write cache files that do not match
+one another, and the next process that loads them crashes (numba/numba#10128, #4807); compiling
+in one process first takes that race away. Running it again costs a fraction of a second: what
+is cached is loaded, not compiled.
+
+What is compiled: the batch kernels of the BDM, SMP and exchange models, SMP's single-run and
+blocked (large-scenario) kernels, the machine-independent powers and logarithms
+(:mod:`allegiance.models.portable`) and the power-index kernels (serial and threaded), each with
+the argument types the models give it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from allegiance.scenario.arrays import ScenarioArrays
+
+
+def _arrays(size: int, n_actors: int, n_issues: int) -> ScenarioArrays:
+    """A small batch of random scenarios (``size`` 0: one unbatched scenario)."""
+    rng = np.random.default_rng(0)
+    shape = (size, n_actors, n_issues) if size else (n_actors, n_issues)
+    capability = rng.uniform(1.0, 10.0, shape)
+    return ScenarioArrays(
+        actor_ids=[f"a{k}" for k in range(n_actors)],
+        issue_ids=[f"i{k}" for k in range(n_issues)],
+        position=rng.uniform(0.0, 100.0, shape),
+        salience=rng.uniform(0.1, 1.0, shape),
+        capability=capability,
+        scale_low=np.zeros(n_issues),
+        scale_high=np.full(n_issues, 100.0),
+    )
+
+
+def _bdm() -> None:
+    from allegiance.models.bdm import ExpectedUtilityModel
+
+    ExpectedUtilityModel(rounds=1, engine="numba").run(_arrays(2, 4, 1))
+
+
+def _smp() -> None:
+    from allegiance.models.smp import SpatialModel, stepwise
+
+    model = SpatialModel(rounds=1, engine="numba")
+    model.run(_arrays(2, 4, 2))  # the batch kernel
+    model.run(_arrays(0, 4, 2))  # the single-run kernel
+    threshold = stepwise.STEPWISE_FROM
+    stepwise.STEPWISE_FROM = 4  # the blocked turn of large scenarios, on a small one
+    try:
+        model.run(_arrays(0, 4, 2))
+    finally:
+        stepwise.STEPWISE_FROM = threshold
+
+
+def _exchange() -> None:
+    from allegiance.models.exchange import ExchangeModel
+
+    ExchangeModel(rounds=1, engine="numba").run(_arrays(2, 4, 2), random_state=0)
+
+
+def _portable() -> None:
+    from allegiance.models import portable
+
+    pow_, exp_, log_ = portable._ufuncs()
+    values = np.array([0.5, 2.0])
+    pow_(values, values)
+    exp_(values)
+    log_(values)
+
+
+def _power_indices() -> None:
+    from allegiance.coalitions import power_kernel
+    from allegiance.coalitions.power import power_indices
+
+    weights = [3.0, 2.0, 2.0, 1.0]
+    power_indices(weights)  # a small game: the serial kernel
+    threshold = power_kernel.PARALLEL_THRESHOLD
+    power_kernel.PARALLEL_THRESHOLD = 0.0  # the threaded kernel, whatever the game's size
+    try:
+        power_indices(weights)
+    finally:
+        power_kernel.PARALLEL_THRESHOLD = threshold
+
+
+STEPS: dict[str, Callable[[], None]] = {
+    "BDM batch kernel": _bdm,
+    "SMP batch, single-run and blocked kernels": _smp,
+    "exchange batch kernel": _exchange,
+    "portable pow/exp/log": _portable,
+    "power-index kernels": _power_indices,
+}
+
+
+def precompile() -> dict[str, float]:
+    """Compile (or load from the cache) every kernel; seconds taken by each step."""
+    seconds = {}
+    for name, step in STEPS.items():
+        start = time.perf_counter()
+        step()
+        seconds[name] = time.perf_counter() - start
+    return seconds
+
+
+def main() -> int:
+    for name, taken in precompile().items():
+        print(f"compiled {name} ({taken:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
