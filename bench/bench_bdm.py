@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+import allegiance
 from allegiance import parallel
 from allegiance.models.bdm import ExpectedUtilityModel
 from allegiance.scenario.arrays import ScenarioArrays
@@ -125,11 +126,30 @@ def cpu_seconds(function) -> float:
         parallel.THREADS = threads
 
 
+def eu_batch(batch: int = 20_000) -> ScenarioArrays:
+    """Figure 2's batch: the EU example ``batch`` times."""
+    names = list(EU_EXAMPLE)
+    cap, pos, sal = (np.array([EU_EXAMPLE[a][k] for a in names], dtype=float) for k in range(3))
+    return arrays_for(np.broadcast_to(pos, (batch, 10)), sal, cap, ids=names)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--batch-only", action="store_true",
+                        help="figure 2 with the compiled engine only, naming the code it ran (for "
+                             "paired runs against another checkout on PYTHONPATH)")
     args = parser.parse_args()
     repeat = 2 if args.quick else 5
+    if args.batch_only:
+        eu = eu_batch()
+        model = ExpectedUtilityModel(rounds=10, engine="numba")
+        model.run(eu)  # (compiles or loads the kernels)
+        seconds = best_of(3, lambda: model.run(eu))
+        code = Path(allegiance.__file__).resolve().parents[1]
+        print(f"EU example, batch of {len(eu.position):,}, engine=numba, THREADS = "
+              f"{parallel.THREADS}, code {code}: {len(eu.position) / seconds:,.0f} runs/s")
+        return
     model = ExpectedUtilityModel(rounds=10)
     print(f"BDM expected-utility model, variant scholz-code, 10 rounds; {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.2f}")
@@ -138,10 +158,8 @@ def main() -> None:
     for label, wall, cpu in sultan_processes(repeat):
         print(f"   {label}: {wall:.3f} s wall, {cpu:.3f} s CPU")
 
-    names = list(EU_EXAMPLE)
-    cap, pos, sal = (np.array([EU_EXAMPLE[a][k] for a in names], dtype=float) for k in range(3))
     batch = 20_000
-    eu = arrays_for(np.broadcast_to(pos, (batch, 10)), sal, cap, ids=names)
+    eu = eu_batch(batch)
     print(f"2. EU example, batch of {batch:,} (target >= 20,000 runs/s), by engine; wall time with "
           f"THREADS = {parallel.THREADS}, then single-thread CPU time:")
     outcomes = {}
