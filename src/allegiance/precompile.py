@@ -1,11 +1,11 @@
 """Compile every Numba kernel once, in one process, into Numba's on-disk cache.
 
-``make`` runs this at install (``python -m allegiance.precompile``), so that every later process
-(a command, a worker of a Monte Carlo pool, a test) only reads compiled code from the cache.
-Processes that compile the same kernel at the same moment can write cache files that do not match
-one another, and the next process that loads them crashes (numba/numba#10128, #4807); compiling
-in one process first takes that race away. Running it again costs a fraction of a second: what
-is cached is loaded, not compiled.
+``make test`` and ``make bench`` run this first (``python -m allegiance.precompile``), so that
+every later process (a test, a command it starts, a worker of a Monte Carlo pool) only reads
+compiled code from the cache. Processes that compile the same kernel at the same moment can write
+cache files that do not match one another, and the next process that loads them crashes
+(numba/numba#10128, #4807); compiling in one process first takes that race away. Running it again
+takes a second or two: what is cached is loaded, not compiled.
 
 What is compiled: the batch kernels of the BDM, SMP and exchange models, SMP's single-run and
 blocked (large-scenario) kernels, the machine-independent powers and logarithms
