@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from unittest.mock import patch
 
 import numpy as np
 
@@ -52,12 +53,8 @@ def _smp() -> None:
     model = SpatialModel(rounds=1, engine="numba")
     model.run(_arrays(2, 4, 2))  # the batch kernel
     model.run(_arrays(0, 4, 2))  # the single-run kernel
-    threshold = stepwise.STEPWISE_FROM
-    stepwise.STEPWISE_FROM = 4  # the blocked turn of large scenarios, on a small one
-    try:
+    with patch.object(stepwise, "STEPWISE_FROM", 4):  # the blocked turn, on a small scenario
         model.run(_arrays(0, 4, 2))
-    finally:
-        stepwise.STEPWISE_FROM = threshold
 
 
 def _exchange() -> None:
@@ -82,12 +79,8 @@ def _power_indices() -> None:
 
     weights = [3.0, 2.0, 2.0, 1.0]
     power_indices(weights)  # a small game: the serial kernel
-    threshold = power_kernel.PARALLEL_THRESHOLD
-    power_kernel.PARALLEL_THRESHOLD = 0.0  # the threaded kernel, whatever the game's size
-    try:
+    with patch.object(power_kernel, "PARALLEL_THRESHOLD", 0.0):  # the threaded kernel
         power_indices(weights)
-    finally:
-        power_kernel.PARALLEL_THRESHOLD = threshold
 
 
 STEPS: dict[str, Callable[[], None]] = {

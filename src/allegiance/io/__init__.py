@@ -39,12 +39,18 @@ class Format:
         return import_module(f"allegiance.io.{self.module}")
 
     @property
+    def read_located(self) -> Callable[[Path, str], tuple[Scenario, dict]] | None:
+        """The module's ``read_located`` (the scenario and where each field came from), or None
+        for a format that reads the scenario alone."""
+        return getattr(self._module(), "read_located", None)
+
+    @property
     def read(self) -> Callable[[Path, str], Scenario]:
         """The format's reader: its ``read``, or the scenario of its ``read_located``."""
-        module = self._module()
-        if hasattr(module, "read_located"):
-            return lambda path, text: module.read_located(path, text)[0]
-        return module.read
+        located = self.read_located
+        if located is not None:
+            return lambda path, text: located(path, text)[0]
+        return self._module().read
 
     @property
     def write(self) -> Callable[[Scenario], str]:
@@ -163,10 +169,10 @@ def validate_file(source: str | Path, input_format: str | None = None) -> list[P
         return validate_yaml(path)
     if name not in FORMATS:
         return load_problems(path, name)
-    module = FORMATS[name]._module()
+    located = FORMATS[name].read_located
     try:
-        if hasattr(module, "read_located"):  # the file is read once, and its warnings located
-            scenario, where = module.read_located(path, text)
+        if located is not None:  # the file is read once, and its warnings located
+            scenario, where = located(path, text)
             return [*scenario.derived.get("read_warnings", []),
                     *locate(unsourced_warnings(scenario), where, str(path))]
         scenario = load_scenario(path, name)
