@@ -81,8 +81,8 @@ def forecast_json(scenario) -> bool:
 def render_round_trip(scenario) -> None:
     """The forecast and scenario tables and a YAML round trip that must keep the content hash."""
     import allegiance
-    from allegiance.cli_common import console
-    from allegiance.cli_render import render_forecast, render_scenario
+    from allegiance.cli.common import console
+    from allegiance.cli.render.core import render_forecast, render_scenario
     from allegiance.io.yaml_format import read_yaml
 
     with console.captured():

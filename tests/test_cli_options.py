@@ -1,6 +1,6 @@
-"""The options every command shares are defined once (``cli_common``): each spelling of a shared
-option has the same help in every command that takes it, and the format names in the help of
-``--input-format`` are the formats the readers know."""
+"""The options every command shares are defined once (``allegiance.cli.common``): each
+spelling of a shared option has the same help in every command that takes it, and the format
+names in the help of ``--input-format`` are the formats the readers know."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections import defaultdict
 import typer.main
 
 from allegiance.cli import app
-from allegiance.cli_common import FORMAT_NAMES
+from allegiance.cli.common import FORMAT_NAMES
 from allegiance.io import FORMATS
 
 SHARED = ("--input-format", "--variant", "--param")
@@ -70,9 +70,9 @@ def test_looking_up_a_command_loads_only_its_module():
 
     code = ("import sys, typer.main; from allegiance.cli import app; "
             "group = typer.main.get_command(app); "
-            "print('allegiance.cli_core' in sys.modules, 'forecast' in group.commands, "
-            "'allegiance.cli_core' in sys.modules, group.commands['runs'].name, "
-            "'allegiance.cli_core' in sys.modules, 'allegiance.scenario' in sys.modules)")
+            "print('allegiance.cli.core' in sys.modules, 'forecast' in group.commands, "
+            "'allegiance.cli.core' in sys.modules, group.commands['runs'].name, "
+            "'allegiance.cli.core' in sys.modules, 'allegiance.scenario' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "True", "False", "runs", "False", "False"]

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from allegiance.coalitions.cli import coalitions_command
+from allegiance.cli.coalitions import coalitions_command
 from allegiance.coalitions.formation import (
     blocs,
     minimal_connected_winning,

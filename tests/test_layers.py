@@ -21,13 +21,10 @@ LAYERS = {
     # compiles every Numba kernel at install, through the models and the power indices
     "precompile": 4,
     "plots": 5, "report": 5, "store": 5, "web": 5, "cli": 5,
-    "cli_common": 5, "cli_core": 5, "cli_render": 5, "docs": 5, "docs_tables": 5,
-    "docs_outputs": 5, "__init__": 5,
+    "docs": 5, "docs_tables": 5, "docs_outputs": 5, "__init__": 5,
 }
 #: (importing module, imported module) pairs allowed to look up, and why
 ALLOWED: set[tuple[str, str]] = set()  # (module, what it may import from a higher layer)
-#: a layer's command and rendering modules belong to the presentation layer
-PRESENTATION_NAMES = ("cli.py", "power_cli.py", "render.py")
 
 
 def _layer(parts: list[str]) -> int:
@@ -53,7 +50,7 @@ def test_no_module_imports_from_a_layer_above_its_own():
         relative = path.relative_to(SRC)
         if relative.parts[0] in ("data",) or "migrations" in relative.parts:
             continue
-        own = 5 if relative.name in PRESENTATION_NAMES else _layer(list(relative.parts))
+        own = _layer(list(relative.parts))
         for module in _imports(path):
             target = module.split(".")[1]
             if target not in LAYERS:

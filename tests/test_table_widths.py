@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allegiance.cli import app
-from allegiance.cli_common import _LazyConsole, console
+from allegiance.cli.common import _LazyConsole, console
 from allegiance.models.registry import available_models, get_model_class
 
 WIDTH = 80

@@ -30,7 +30,7 @@ each state of the scenario (each date of its history, or one date with ``as_of``
   agreed position (they act as one), for comparison with the forecast without it.
 
 Everything is returned as dataclasses of plain Python values (``to_dict()`` is JSON-able); the
-Rich rendering lives in :mod:`allegiance.coalitions.render`.
+Rich rendering lives in :mod:`allegiance.cli.render.coalitions`.
 
 Example
 -------

@@ -4,7 +4,7 @@
   proxy, Council votes, Shapley–Shubik power in the procedure's voting game).
 - :mod:`allegiance.validation.backtest`: runs every registered model on every issue and scores
   the forecasts against the recorded outcomes.
-- :mod:`allegiance.validation.cli`: the ``allegiance backtest`` command.
+- :mod:`allegiance.cli.backtest`: the ``allegiance backtest`` command.
 
 See docs/validation.md for the method and the results.
 """

@@ -1,8 +1,9 @@
-"""The ``allegiance coalitions`` command.
+"""The ``allegiance coalitions`` command: the candidate-coalition report (computed by
+:func:`allegiance.coalitions.report.coalition_report`, drawn by
+:mod:`allegiance.cli.render.coalitions`). Registered by :mod:`allegiance.cli`
+(``LAYER_COMMANDS``)::
 
-Registered on the application in :mod:`allegiance.cli` with one line::
-
-    app.command("coalitions")(coalitions_command)
+    allegiance coalitions syria-2014 --model bdm
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from allegiance.cli_common import (
+from allegiance.cli.common import (
     FormatOpt,
     InputFormatOpt,
     OutputFormat,
@@ -28,11 +29,7 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
-from allegiance.coalitions.assessment import WEIGHTINGS
-from allegiance.coalitions.formation import DEFAULT_CAP
-from allegiance.coalitions.quota import RULES
-from allegiance.coalitions.render import render_report, report_rows
-from allegiance.store.recording import (
+from allegiance.cli.recording import (
     DbOpt,
     LabelOpt,
     SaveOpt,
@@ -40,6 +37,10 @@ from allegiance.store.recording import (
     recording,
     with_run_id,
 )
+from allegiance.cli.render.coalitions import render_report, report_rows
+from allegiance.coalitions.assessment import WEIGHTINGS
+from allegiance.coalitions.formation import DEFAULT_CAP
+from allegiance.coalitions.quota import RULES
 
 __all__ = ["coalitions_command"]
 

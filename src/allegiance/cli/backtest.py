@@ -20,7 +20,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from allegiance.cli_common import (
+from allegiance.cli.common import (
     console,
     err_console,
     fail,
@@ -28,8 +28,7 @@ from allegiance.cli_common import (
     styled,
     user_errors,
 )
-from allegiance.io.deu_capability import OPTIONS, check_option
-from allegiance.store.recording import (
+from allegiance.cli.recording import (
     DbOpt,
     LabelOpt,
     SaveOpt,
@@ -37,6 +36,7 @@ from allegiance.store.recording import (
     print_run_id,
     recording,
 )
+from allegiance.io.deu_capability import OPTIONS, check_option
 from allegiance.validation.backtest import model_availability
 from allegiance.validation.scores import ModelSummary
 from allegiance.validation.tables import fmt, summary_markdown

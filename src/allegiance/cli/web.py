@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from allegiance.cli_common import console, err_console, fail
+from allegiance.cli.common import console, err_console, fail
 
 DbOpt = Annotated[str | None, typer.Option(
     "--db", help="Database URL (default: ALLEGIANCE_DATABASE_URL, else the user's data folder).")]
@@ -134,7 +134,7 @@ def users_token(name: Annotated[str, typer.Argument(help="User name.")], db: DbO
 @users_app.command("list")
 def users_list(db: DbOpt = None) -> None:
     """List the users and their roles."""
-    from allegiance.cli_common import new_table
+    from allegiance.cli.common import new_table
 
     table = new_table(title="users", title_justify="left")
     for column in ("name", "role", "since"):

@@ -26,7 +26,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from allegiance.cli_common import (
+from allegiance.cli.common import (
     AsOfOpt,
     FormatOpt,
     InputFormatOpt,
@@ -45,7 +45,7 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
-from allegiance.store.recording import (
+from allegiance.cli.recording import (
     DbOpt,
     LabelOpt,
     SaveOpt,
@@ -53,8 +53,8 @@ from allegiance.store.recording import (
     recording,
     with_run_id,
 )
+from allegiance.cli.render.uncertainty import render_montecarlo, render_sensitivity, render_timeline
 from allegiance.uncertainty.executors import EXECUTORS
-from allegiance.uncertainty.render import render_montecarlo, render_sensitivity, render_timeline
 from allegiance.uncertainty.tidy import montecarlo_rows, sensitivity_rows, timeline_rows
 from allegiance.uncertainty.timeline import parse_date
 

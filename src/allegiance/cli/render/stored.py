@@ -37,7 +37,7 @@ def _scenario(version, document: dict[str, Any]):
 
 
 def _render_forecast(document, record, version) -> None:
-    from allegiance.cli_render import render_forecast
+    from allegiance.cli.render.core import render_forecast
     from allegiance.forecast import Forecast
     from allegiance.models.base import ModelResult
     from allegiance.models.registry import make_model
@@ -94,7 +94,7 @@ class _MonteCarloView:
 
 
 def _render_montecarlo(document, record, version) -> None:
-    from allegiance.uncertainty.render import render_montecarlo
+    from allegiance.cli.render.uncertainty import render_montecarlo
 
     render_montecarlo(_MonteCarloView(document))
 
@@ -121,14 +121,14 @@ class _SensitivityView:
 
 
 def _render_sensitivity(document, record, version) -> None:
-    from allegiance.uncertainty.render import render_sensitivity
+    from allegiance.cli.render.uncertainty import render_sensitivity
 
     render_sensitivity(_SensitivityView(document, version.scenario()),
                        int(record.options.get("top", 8)))
 
 
 def _render_timeline(document, record, version) -> None:
-    from allegiance.uncertainty.render import render_timeline
+    from allegiance.cli.render.uncertainty import render_timeline
 
     scenario = version.scenario()
     issues = scenario.issue_ids
@@ -178,16 +178,16 @@ def _convert(hint: Any, value: Any) -> Any:
 
 
 def _render_coalitions(document, record, version) -> None:
-    from allegiance.cli_common import console
-    from allegiance.coalitions.render import render_report
+    from allegiance.cli.common import console
+    from allegiance.cli.render.coalitions import render_report
     from allegiance.coalitions.report import CoalitionReport
 
     render_report(from_dict(CoalitionReport, document), console)
 
 
 def _render_backtest(document, record, version) -> None:
-    from allegiance.cli_common import console, styled
-    from allegiance.validation.cli import summary_table
+    from allegiance.cli.backtest import summary_table
+    from allegiance.cli.common import console, styled
     from allegiance.validation.scores import ModelSummary
 
     settings = document["settings"]
@@ -205,9 +205,9 @@ def _render_backtest(document, record, version) -> None:
 
 
 def _render_levers(document, record, version) -> None:
-    from allegiance.cli_common import console
+    from allegiance.cli.common import console
+    from allegiance.cli.render.levers import render_levers
     from allegiance.levers.analysis import LeversResult
-    from allegiance.levers.render import render_levers
 
     seconds = 0.0
     if record.started_at is not None and record.finished_at is not None:
@@ -218,8 +218,8 @@ def _render_levers(document, record, version) -> None:
 def _render_power(document, record, version) -> None:
     """Power indices are exact and quick: recomputed from the stored inputs and drawn when they
     equal the stored document (which is printed as JSON otherwise)."""
-    from allegiance.cli_common import console
-    from allegiance.coalitions.render import power_tables
+    from allegiance.cli.common import console
+    from allegiance.cli.render.coalitions import power_tables
     from allegiance.service import compute_power
     from allegiance.store.compare import ENVIRONMENT_KEYS, differences
 
@@ -233,7 +233,7 @@ def _render_power(document, record, version) -> None:
 
 
 def _render_report(document, record, version) -> None:
-    from allegiance.cli_common import console
+    from allegiance.cli.common import console
     from allegiance.report.stored import render_stored_report
 
     render_stored_report(document, record, version, console)
@@ -242,7 +242,7 @@ def _render_report(document, record, version) -> None:
 def _render_generic(document, record, version) -> None:
     import json
 
-    from allegiance.cli_common import console
+    from allegiance.cli.common import console
 
     console.print_json(json.dumps(document))
 

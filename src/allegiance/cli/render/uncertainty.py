@@ -1,5 +1,5 @@
 """The tables of the ``montecarlo``, ``sensitivity`` and ``timeline`` commands (Rich, on standard
-output): what :mod:`allegiance.uncertainty.cli` prints, and ``allegiance runs show`` for a stored
+output): what :mod:`allegiance.cli.uncertainty` prints, and ``allegiance runs show`` for a stored
 run."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from allegiance.cli_common import console, styled
+from allegiance.cli.common import console, styled
 from allegiance.uncertainty.montecarlo import MonteCarloResult
 from allegiance.uncertainty.sensitivity import SensitivityResult
 from allegiance.uncertainty.timeline import TimelineResult

@@ -1,4 +1,12 @@
-"""The ``allegiance`` command line (Typer + Rich).
+"""The ``allegiance`` command line (Typer + Rich): the application and its command group.
+
+The package holds the presentation layer's commands, a module per command group: ``core``
+(forecast, show, validate, import, export, ...), ``coalitions``, ``power``, ``uncertainty``
+(montecarlo, sensitivity, timeline), ``backtest``, ``levers``, ``report`` (brief, report),
+``plots``, ``store`` (runs, db) and ``web`` (serve, users); ``common`` holds the options they
+share, errors and output, ``recording`` the ``--save`` of a run, and ``render/`` the terminal
+renderers. A command parses options, calls :mod:`allegiance.service` (or its layer) and hands
+the result to a renderer; none computes.
 
 Every command that takes a scenario accepts a built-in name, a YAML file or any importable peer
 file; bad input gives a located message and exit code 2, never a traceback.
@@ -16,33 +24,33 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
-from allegiance.cli_common import console
+from allegiance.cli.common import console
 from allegiance.version import __version__
 
 if TYPE_CHECKING:
     from typer import _click as click
 
 # ------------------------------------------------------------------------------- commands
-#: the core commands, defined in :mod:`allegiance.cli_core`
+#: the core commands, defined in :mod:`allegiance.cli.core`
 CORE_COMMANDS = ("forecast", "models", "scenarios", "show", "validate", "import", "export",
                  "schema")
 
-#: commands provided by the analysis layers: name -> "module:function"
+#: the other commands, a module of this package per group: name -> "module:function"
 LAYER_COMMANDS = {
-    "coalitions": "allegiance.coalitions.cli:coalitions_command",
-    "montecarlo": "allegiance.uncertainty.cli:montecarlo_command",
-    "sensitivity": "allegiance.uncertainty.cli:sensitivity_command",
-    "timeline": "allegiance.uncertainty.cli:timeline_command",
-    "backtest": "allegiance.validation.cli:backtest_command",
-    "power": "allegiance.coalitions.power_cli:power_command",
-    "levers": "allegiance.levers.cli:levers_command",
-    "brief": "allegiance.report.cli:brief_command",
-    "report": "allegiance.report.cli:report_command",
-    "plot": "allegiance.plots.cli:plot_command",
-    "runs": "allegiance.store.cli:runs_app",
-    "db": "allegiance.store.cli:db_app",
-    "serve": "allegiance.web.cli:serve_command",
-    "users": "allegiance.web.cli:users_app",
+    "coalitions": "allegiance.cli.coalitions:coalitions_command",
+    "montecarlo": "allegiance.cli.uncertainty:montecarlo_command",
+    "sensitivity": "allegiance.cli.uncertainty:sensitivity_command",
+    "timeline": "allegiance.cli.uncertainty:timeline_command",
+    "backtest": "allegiance.cli.backtest:backtest_command",
+    "power": "allegiance.cli.power:power_command",
+    "levers": "allegiance.cli.levers:levers_command",
+    "brief": "allegiance.cli.report:brief_command",
+    "report": "allegiance.cli.report:report_command",
+    "plot": "allegiance.cli.plots:plot_command",
+    "runs": "allegiance.cli.store:runs_app",
+    "db": "allegiance.cli.store:db_app",
+    "serve": "allegiance.cli.web:serve_command",
+    "users": "allegiance.cli.web:users_app",
 }
 
 
@@ -54,7 +62,7 @@ def load_command(name: str) -> click.Command | None:
     all, for their one-line help).
     """
     if name in CORE_COMMANDS:
-        from allegiance.cli_core import core
+        from allegiance.cli.core import core
 
         target = typer.Typer(add_completion=False)
         target.registered_commands = [info for info in core.registered_commands
@@ -152,7 +160,7 @@ def run() -> None:
         app()
     except SystemExit as exc:
         if exc.code == EXIT_INTERRUPTED:  # Typer turns KeyboardInterrupt into exit code 130
-            from allegiance.cli_common import INTERRUPT_NOTES
+            from allegiance.cli.common import INTERRUPT_NOTES
 
             notes = "".join(f"; {note}" for note in INTERRUPT_NOTES)
             sys.stderr.write(f"\nallegiance: interrupted{notes}\n")
@@ -161,8 +169,5 @@ def run() -> None:
 
 EXIT_INTERRUPTED = 130
 
-
-if __name__ == "__main__":  # pragma: no cover
-    run()
 
 __all__ = ["app"]

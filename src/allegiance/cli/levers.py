@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from allegiance.cli_common import (
+from allegiance.cli.common import (
     AsOfOpt,
     FormatOpt,
     InputFormatOpt,
@@ -22,7 +22,7 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
-from allegiance.store.recording import (
+from allegiance.cli.recording import (
     DbOpt,
     LabelOpt,
     SaveOpt,
@@ -69,7 +69,7 @@ def levers_command(
 ) -> None:
     """What would it take? The fewest, cheapest changes to the estimates that make a coalition
     winning, stable and followed by the forecast - inside the plausible ranges if possible."""
-    from allegiance.levers.render import render_levers, to_csv
+    from allegiance.cli.render.levers import render_levers, to_csv
     from allegiance.service import compute_levers
 
     loaded = load(scenario, input_format=input_format)

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
-from allegiance.cli_common import (
+from allegiance.cli.common import (
     OutputFormat,
     TableOrJsonOpt,
     console,
@@ -30,7 +30,7 @@ from allegiance.cli_common import (
     fail,
     write_output,
 )
-from allegiance.store.recording import DbOpt, open_cli_store
+from allegiance.cli.recording import DbOpt, open_cli_store
 from allegiance.store.schema import StoreError
 
 runs_app = typer.Typer(name="runs", help="The stored runs: list, show, export, rerun, diff, "
@@ -100,7 +100,7 @@ def list_command(
         write_output(json.dumps([r.to_dict(result=False) for r in records], indent=2,
                                 ensure_ascii=False), None)
         return
-    from allegiance.cli_common import new_table
+    from allegiance.cli.common import new_table
 
     table = new_table(title=f"runs in {store.where}", title_justify="left")
     for column in ("id", "kind", "scenario", "content hash", "model", "seed", "status",
@@ -136,7 +136,7 @@ def show_command(run_id: RunArg, output_format: TableOrJsonOpt = OutputFormat.ta
         if record.error:
             console.print(f"error: {record.error}")
         return
-    from allegiance.store.show import render_stored
+    from allegiance.cli.render.stored import render_stored
 
     render_stored(store, record)
 
@@ -168,7 +168,7 @@ def export_command(
 def rerun_command(run_id: RunArg, db: DbOpt = None) -> None:
     """Recompute a run from its stored inputs and seed: "identical" (exit 0), or the first
     values that differ (exit 1)."""
-    from allegiance.cli_common import user_errors
+    from allegiance.cli.common import user_errors
     from allegiance.report.stored import rerun_report
     from allegiance.store.compare import rerun
 

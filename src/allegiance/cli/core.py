@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from allegiance.cli_common import (
+from allegiance.cli.common import (
     AsOfOpt,
     FormatOpt,
     InputFormatOpt,
@@ -35,7 +35,16 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
-from allegiance.cli_render import (
+from allegiance.cli.recording import (
+    DbOpt,
+    LabelOpt,
+    SaveOpt,
+    print_run_id,
+    recording,
+    to_json_text,
+    with_run_id,
+)
+from allegiance.cli.render.core import (
     forecast_summary,
     render_builtin_scenarios,
     render_forecast,
@@ -54,15 +63,6 @@ from allegiance.io import (
 from allegiance.io.filesystem import read_text
 from allegiance.scenario import limits
 from allegiance.scenario.model import Scenario
-from allegiance.store.recording import (
-    DbOpt,
-    LabelOpt,
-    SaveOpt,
-    print_run_id,
-    recording,
-    to_json_text,
-    with_run_id,
-)
 
 #: the core commands; :func:`allegiance.cli.load_command` finds them here
 core = typer.Typer()

@@ -1,7 +1,7 @@
 """The ``allegiance power`` command: Shapley–Shubik and Banzhaf indices of the weighted game whose
 weights are the actors' capabilities (computed by
 :func:`allegiance.coalitions.scenario_power.scenario_power`, drawn by
-:mod:`allegiance.coalitions.render`).
+:mod:`allegiance.cli.render.coalitions`).
 
     allegiance power syria-2014 --quota two-thirds
     allegiance power council.yaml --quota 12 --format json
@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from allegiance.cli_common import (
+from allegiance.cli.common import (
     FormatOpt,
     InputFormatOpt,
     OutputFormat,
@@ -28,8 +28,7 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
-from allegiance.coalitions.quota import RULES
-from allegiance.store.recording import (
+from allegiance.cli.recording import (
     DbOpt,
     LabelOpt,
     SaveOpt,
@@ -37,6 +36,7 @@ from allegiance.store.recording import (
     recording,
     with_run_id,
 )
+from allegiance.coalitions.quota import RULES
 
 __all__ = ["power_command"]
 
@@ -62,7 +62,7 @@ def power_command(
 ) -> None:
     """Power indices (Shapley-Shubik, Banzhaf) of the actors, weighted by capability; one game
     per issue where the capabilities differ. Needs no named coalitions."""
-    from allegiance.coalitions.render import power_rows, power_tables
+    from allegiance.cli.render.coalitions import power_rows, power_tables
     from allegiance.service import compute_power
 
     loaded = load(scenario, input_format=input_format, as_of=as_of, variant=variant)

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from allegiance.cli_common import (
+from allegiance.cli.common import (
     InputFormatOpt,
     OutputFormat,
     TableOrJsonOpt,
@@ -26,8 +26,8 @@ from allegiance.cli_common import (
     user_errors,
     write_output,
 )
+from allegiance.cli.recording import DbOpt, LabelOpt, print_run_id, recording
 from allegiance.report.collect import DEFAULT_MODELS, REFERENCE, collect
-from allegiance.store.recording import DbOpt, LabelOpt, print_run_id, recording
 
 __all__ = ["brief_command", "report_command"]
 

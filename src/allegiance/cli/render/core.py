@@ -4,7 +4,7 @@ source grades, and the lists of models and built-in scenarios."""
 
 from __future__ import annotations
 
-from allegiance.cli_common import console, explain_table, load, new_table, styled
+from allegiance.cli.common import console, explain_table, load, new_table, styled
 from allegiance.forecast import Forecast
 from allegiance.io import builtin_scenarios
 from allegiance.models.registry import MODELS, get_model_class

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from allegiance.cli_common import InputFormatOpt, err_console, fail, load, user_errors
+from allegiance.cli.common import InputFormatOpt, err_console, fail, load, user_errors
 from allegiance.plots import KINDS
 
 __all__ = ["plot_command"]

@@ -79,7 +79,7 @@ class Recording:
 
 def open_cli_store(db: str | None):
     """The store for a command; a clear error (exit 2) when it cannot be used."""
-    from allegiance.cli_common import fail
+    from allegiance.cli.common import fail
     from allegiance.store import open_store
 
     try:
@@ -97,7 +97,7 @@ def recording(kind: str, *, save: bool, db: str | None, source: str | None,
     """Store the run when ``save`` (see the module docstring)."""
     run = Recording()
     if save:
-        from allegiance.cli_common import user_errors
+        from allegiance.cli.common import user_errors
         from allegiance.service import ANALYSES, full_options
 
         store = open_cli_store(db)
@@ -119,13 +119,13 @@ def recording(kind: str, *, save: bool, db: str | None, source: str | None,
     try:
         yield run
     except StoreError as exc:  # the store failed under the run (disk full, server gone, ...)
-        from allegiance.cli_common import fail
+        from allegiance.cli.common import fail
 
         fail(str(exc))
     except KeyboardInterrupt:
         if run.run_id is not None:
             run.store.mark_interrupted(run.run_id)
-            from allegiance.cli_common import INTERRUPT_NOTES
+            from allegiance.cli.common import INTERRUPT_NOTES
 
             INTERRUPT_NOTES.append(f"run {run.run_id} marked interrupted")
         raise  # the command line's entry point says so in one line and exits 130
@@ -142,7 +142,7 @@ def recording(kind: str, *, save: bool, db: str | None, source: str | None,
 def print_run_id(run_id: int | None) -> None:
     """The table outputs' line naming the stored run."""
     if run_id is not None:
-        from allegiance.cli_common import console
+        from allegiance.cli.common import console
 
         console.print(f"saved as run {run_id}")
 
