@@ -220,7 +220,7 @@ def test_failure_lines_one_per_model():
     failures = [{"model": "smp", "capability": "equal", "issue": f"i{k}", "error": "E: x"}
                 for k in range(3)] + [{"model": "nash", "capability": "equal", "issue": "i1",
                                       "error": "F: y"}]
-    from allegiance.cli.backtest import failure_lines
+    from allegiance.cli.render.backtest import failure_lines
 
     assert failure_lines(failures, 10) == ["smp (equal): failed on 3 of 10 issues, e.g. E: x",
                                            "nash (equal): failed on 1 of 10 issues, e.g. F: y"]

@@ -186,8 +186,8 @@ def _render_coalitions(document, record, version) -> None:
 
 
 def _render_backtest(document, record, version) -> None:
-    from allegiance.cli.backtest import summary_table
     from allegiance.cli.common import console, styled
+    from allegiance.cli.render.backtest import summary_table
     from allegiance.validation.scores import ModelSummary
 
     settings = document["settings"]
