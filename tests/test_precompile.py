@@ -26,3 +26,42 @@ def test_precompile_compiles_every_kernel_the_models_run():
                    *portable._ufuncs()]
     for dispatcher in dispatchers:
         assert getattr(dispatcher, "signatures", None) or dispatcher.types, dispatcher
+
+
+def _cached_tree(root):
+    """A package with one source and a cached function of it, stamped."""
+    (root / "__pycache__").mkdir(parents=True)
+    (root / "formulas.py").write_text("def f(x):\n    return x + 1\n")
+    for name in ("formulas.f-1.py311.nbi", "formulas.f-1.py311.1.nbc"):
+        (root / "__pycache__" / name).write_bytes(b"cached")
+    precompile.write_stamp(root)
+    return root
+
+
+def test_the_cache_stays_while_its_sources_are_unchanged(tmp_path):
+    root = _cached_tree(tmp_path / "pkg")
+    assert not precompile.clear_stale_cache(root)
+    assert len(precompile.cache_files(root)) == 2
+
+
+def test_a_changed_source_empties_the_whole_cache(tmp_path):
+    """Numba would keep a caller's cached code when only a function it calls changed."""
+    root = _cached_tree(tmp_path / "pkg")
+    (root / "kernels.py").write_text("from formulas import f\n")
+    for name in ("kernels.g-1.py311.nbi", "kernels.g-1.py311.1.nbc"):
+        (root / "__pycache__" / name).write_bytes(b"cached")
+    precompile.write_stamp(root)
+    (root / "formulas.py").write_text("def f(x):\n    return x + 2\n")
+    assert precompile.clear_stale_cache(root)
+    assert precompile.cache_files(root) == []
+    assert not precompile.clear_stale_cache(root)  # nothing left to clear
+
+
+def test_code_cached_from_an_unstamped_source_or_without_a_stamp_is_cleared(tmp_path):
+    root = _cached_tree(tmp_path / "pkg")
+    (root / "other.py").write_text("def g():\n    return 0\n")
+    (root / "__pycache__" / "other.g-1.py311.nbi").write_bytes(b"cached")
+    assert precompile.clear_stale_cache(root)
+    root = _cached_tree(tmp_path / "bare")
+    (root / precompile.STAMP).unlink()
+    assert precompile.clear_stale_cache(root)

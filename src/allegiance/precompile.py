@@ -7,6 +7,13 @@ cache files that do not match one another, and the next process that loads them 
 (numba/numba#10128, #4807); compiling in one process first takes that race away. Running it again
 takes a second or two: what is cached is loaded, not compiled.
 
+Numba checks a cached kernel against the file it is written in, not against the files of the
+functions it calls (a kernel in ``kernel_run.py`` that calls a formula of ``formulas.py`` keeps its
+cached code when only ``formulas.py`` changes). So this step first compares the sources of every
+cached kernel with the stamp it wrote last time (``__pycache__/kernel-sources.json`` in the
+package) and, when any of them changed, empties the whole cache, so that everything is compiled
+afresh from the present sources.
+
 What is compiled: the batch kernels of the BDM, SMP and exchange models, SMP's single-run and
 blocked (large-scenario) kernels, the machine-independent powers and logarithms
 (:mod:`allegiance.models.portable`) and the power-index kernels (serial and threaded), each with
@@ -15,9 +22,12 @@ the argument types the models give it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from unittest.mock import patch
 
 import numpy as np
@@ -92,6 +102,59 @@ STEPS: dict[str, Callable[[], None]] = {
 }
 
 
+PACKAGE = Path(__file__).resolve().parent
+STAMP = Path("__pycache__") / "kernel-sources.json"
+
+
+def cache_files(root: Path) -> list[Path]:
+    """Numba's cache files below ``root`` (an index ``.nbi`` and its ``.nbc`` code files)."""
+    return sorted(path for pattern in ("*.nbi", "*.nbc") for path in root.rglob(pattern))
+
+
+def cached_sources(root: Path) -> list[Path]:
+    """The source files whose functions have cached code: an index file
+    ``__pycache__/<module>.<function>-<line>.py311.nbi`` names ``<module>.py`` beside it."""
+    sources = {index.parent.parent / (index.name.split(".", 1)[0] + ".py")
+               for index in root.rglob("*.nbi")}
+    return sorted(path for path in sources if path.exists())
+
+
+def sources_digest(root: Path, sources: list[Path]) -> dict[str, str]:
+    """Each source's SHA-256 (a missing file: an empty text), by path relative to ``root``."""
+    return {str(path.relative_to(root)): hashlib.sha256(
+        path.read_bytes() if path.exists() else b"").hexdigest() for path in sources}
+
+
+def clear_stale_cache(root: Path = PACKAGE) -> bool:
+    """Empty the cache below ``root`` when a source it was compiled from has changed since the
+    stamp was written, when code is cached from a source the stamp does not list, or when there
+    is no stamp to tell; True when it was emptied."""
+    files = cache_files(root)
+    if not files:
+        return False
+    try:
+        stamp = json.loads((root / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = None
+    if isinstance(stamp, dict):
+        sources = {root / name for name in stamp} | set(cached_sources(root))
+        if stamp == sources_digest(root, sorted(sources)):
+            return False
+    for path in files:
+        path.unlink(missing_ok=True)
+    return True
+
+
+def write_stamp(root: Path = PACKAGE) -> None:
+    """Record the sources of the cached kernels as they are now (after compiling)."""
+    target = root / STAMP
+    target.parent.mkdir(exist_ok=True)
+    digest = sources_digest(root, cached_sources(root))
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(digest, indent=1, sort_keys=True), encoding="utf-8")
+    temporary.replace(target)
+
+
 def precompile() -> dict[str, float]:
     """Compile (or load from the cache) every kernel; seconds taken by each step."""
     seconds = {}
@@ -103,8 +166,11 @@ def precompile() -> dict[str, float]:
 
 
 def main() -> int:
+    if clear_stale_cache():
+        print("kernel sources changed since the cache was written: compiling afresh")
     for name, taken in precompile().items():
         print(f"compiled {name} ({taken:.1f} s)")
+    write_stamp()
     return 0
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from allegiance.models.exchange.candidates import _EDGE, _MIN_GAIN, _MIN_MOVE
+from allegiance.models.exchange.candidates import _EDGE, _MIN_GAIN
+from allegiance.models.exchange.terms import move_allowed
 
 try:  # numba is optional: the same kernel runs (slowly) as plain Python without it
     from numba import njit
@@ -38,7 +39,6 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 
 __all__ = ["HAVE_NUMBA", "njit"]
 
-_TOP = 100.0 + _EDGE
 # columns of the float state of an exchange (one row per potential exchange)
 (_RATE, _TI, _TJ, _STI, _STJ, _PI, _PJ, _WIQ, _WJP, _DP, _DQ, _SIP, _SIQ, _SJP, _SJQ, _OI, _OJ,
  _MI, _MJ, _YI, _YJ, _GI, _GJ, _KEY, _XP, _XQ, _HSI, _HNI, _HXI, _HSJ, _HNJ, _HXJ) = range(32)
@@ -47,12 +47,8 @@ _NF = 32
 (_I, _J, _P, _Q, _CI, _CJ, _SLI, _SLJ) = range(8)
 
 
-@njit(cache=True, nogil=True)
-def _move_ok(total, low, high, pos, move):
-    """A move must be real, stay on the scale, and agree in direction with the history."""
-    after = pos + move
-    return (abs(move) > _MIN_MOVE and after >= -_EDGE and after <= _TOP
-            and total + move <= 100.0 and ((move > 0 and low > 0) or (move < 0 and high < 0)))
+#: whether a move is allowed: the NumPy engine's formula (:func:`.terms.move_allowed`), compiled
+_move_ok = njit(cache=True, nogil=True)(move_allowed)
 
 
 @njit(cache=True, nogil=True)

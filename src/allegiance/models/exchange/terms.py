@@ -19,20 +19,29 @@ from allegiance.models.exchange.candidates import _EDGE, _MIN_GAIN, _MIN_MOVE, _
 from allegiance.models.exchange.decimal import bounds_ok
 
 
+def move_allowed(total, low, high, pos, move):
+    """Whether a move is allowed: it is real, keeps the position on the scale, and agrees in
+    direction with the actor's history on the issue (``total``, ``low`` and ``high``: the sum,
+    smallest and largest of its earlier moves).
+
+    Written once for both engines: on arrays here, and compiled by the compiled engine
+    (:mod:`allegiance.models.exchange.kernels`), on numbers.
+
+    >>> bool(move_allowed(0.0, 1.0, 1.0, 50.0, 5.0)), bool(move_allowed(0.0, 1.0, 1.0, 50.0, -5.0))
+    (True, False)
+    """
+    after = pos + move
+    return ((np.abs(move) > _MIN_MOVE) & (after >= -_EDGE) & (after <= 100.0 + _EDGE)
+            & (total + move <= 100.0) & (((move > 0) & (low > 0)) | ((move < 0) & (high < 0))))
+
+
 class ExchangeTerms:
     """Calculation of the terms of exchanges (mixed into the round's state)."""
 
     def _move_ok(self, side: str, index: np.ndarray, pos: np.ndarray, move: np.ndarray):
-        """Moves must be real, stay on the scale, and agree in direction with the history."""
+        """Which of the side's moves are allowed (:func:`move_allowed`)."""
         hist = self.hist[side]
-        after = pos + move
-        return (
-            (np.abs(move) > _MIN_MOVE)
-            & (after >= -_EDGE)
-            & (after <= 100.0 + _EDGE)
-            & (hist["sum"][index] + move <= 100.0)
-            & (((move > 0) & (hist["min"][index] > 0)) | ((move < 0) & (hist["max"][index] < 0)))
-        )
+        return move_allowed(hist["sum"][index], hist["min"][index], hist["max"][index], pos, move)
 
     def _outcome_seen(self, index: np.ndarray, side: str, *votes: np.ndarray):
         """Expected outcome on the side's supply issue with that side voting ``votes``.

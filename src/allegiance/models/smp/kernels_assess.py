@@ -3,8 +3,9 @@
 The assessment that opens every turn: each actor's distance to every position, the votes
 (:class:`~allegiance.models.smp.options.VotingRule`), the probabilistic condorcet election over
 the positions (PCE: conditional or Markov), the risk attitudes derived from it (KTAB's "big R")
-and each side's estimate of the other's risk. The NumPy counterparts are in
-:mod:`allegiance.models.smp.formulas` and :mod:`allegiance.models.smp.pce`; the challenge search
+and each side's estimate of the other's risk. The utility, risk-estimate and vote formulas are
+:mod:`allegiance.models.smp.formulas`' own, compiled here; the NumPy counterparts of the rest
+are in :mod:`allegiance.models.smp.pce`; the challenge search
 and the bargains that follow are in :mod:`allegiance.models.smp.kernels`.
 
 Reference: KTAB's Spatial Model of Politics (B. Wise, L. Lumley, Y. Mohammed et al., KAPSARC
@@ -20,12 +21,11 @@ import math
 import numpy as np
 from numba import njit
 
+from allegiance.models.smp import formulas
 from allegiance.models.smp.options import (
-    BigRAdjust,
     BigRRange,
     PCEModel,
     VictoryProbModel,
-    VotingRule,
 )
 
 MIN_COALITION = 1e-8
@@ -33,49 +33,10 @@ MIN_COALITION = 1e-8
 MAX_ITERATIONS = 100_000
 
 
-@njit(cache=True)
-def vote(rule, w, du):
-    if rule == VotingRule.Prop:
-        return w * du
-    binary = du / 1e-8
-    if binary > 1.0:
-        binary = 1.0
-    elif binary < -1.0:
-        binary = -1.0
-    if rule == VotingRule.Binary:
-        return w * binary
-    if rule == VotingRule.PropBin:
-        return w * ((1 - 0.2) * du + 0.2 * binary)
-    if rule == VotingRule.PropCbc:
-        return w * ((1 - 0.5) * du + 0.5 * (du * du * du))
-    if rule == VotingRule.Cubic:
-        return w * (du * du * du)
-    # ASymProsp
-    if du < 0.0:
-        return w * du
-    if du > 0.0:
-        return (2.0 * w * du) / 3.0
-    return 0.0
-
-
-@njit(cache=True)
-def util(d, r):
-    if d <= 1.0:
-        return (1.0 - d) * (1.0 + d * r)
-    return (1.0 - d) * (1.0 + r)
-
-
-@njit(cache=True)
-def est_risk(own, other, adjust):
-    if adjust == BigRAdjust.OneThird:
-        return ((2.0 * own) + other) / 3.0
-    if adjust == BigRAdjust.NONE:
-        return own
-    if adjust == BigRAdjust.Half:
-        return (own + other) / 2
-    if adjust == BigRAdjust.TwoThirds:
-        return (own + (2.0 * other)) / 3.0
-    return other  # Full
+#: the formulas both engines share (:mod:`allegiance.models.smp.formulas`), compiled here
+vote = njit(cache=True)(formulas.vote)
+util = njit(cache=True)(formulas.utility)
+est_risk = njit(cache=True)(formulas.estimated_risk)
 
 
 @njit(cache=True)
