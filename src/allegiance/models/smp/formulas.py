@@ -34,10 +34,22 @@ MIN_SIGNIFICANT_GAIN = 1e-5
 POSITION_TOLERANCE = 1e-3
 
 
+def at_most(x, cap):
+    """``min(x, cap)``, elementwise; NaN stays NaN. (The compiled kernels use a scalar version,
+    :func:`allegiance.models.smp.kernels_assess.at_most_number`, which gives the same numbers
+    and compiles to a plain comparison.)"""
+    return np.minimum(x, cap)
+
+
+def at_least(x, floor):
+    """``max(x, floor)``, elementwise; NaN stays NaN (compiled: ``at_least_number``)."""
+    return np.maximum(x, floor)
+
+
 def utility(d, risk):
     """KTAB's utility of a salience-weighted distance ``d`` for risk attitude ``risk``:
     ``(1 − d)(1 + d·risk)`` within reach (``d ≤ 1``), ``(1 − d)(1 + risk)`` beyond it."""
-    return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * risk)
+    return (1.0 - d) * (1.0 + at_most(d, 1.0) * risk)
 
 
 def estimated_risk(own, other, adjust):
@@ -69,8 +81,8 @@ def vote(rule, weight, du):
     if rule == VotingRule.Cubic:
         return weight * (du * du * du)
     if rule == VotingRule.ASymProsp:
-        return weight * np.minimum(du, 0.0) + (2.0 * weight * np.maximum(du, 0.0)) / 3.0
-    binary = np.minimum(np.maximum(du / 1e-8, -1.0), 1.0)
+        return weight * at_most(du, 0.0) + (2.0 * weight * at_least(du, 0.0)) / 3.0
+    binary = at_most(at_least(du / 1e-8, -1.0), 1.0)
     if rule == VotingRule.Binary:
         return weight * binary
     return weight * ((1 - 0.2) * du + 0.2 * binary)  # PropBin

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
 from allegiance.models.smp import formulas
 from allegiance.models.smp.options import (
@@ -31,6 +32,25 @@ from allegiance.models.smp.options import (
 MIN_COALITION = 1e-8
 #: cap on the Markov PCE iterations (they converge in tens)
 MAX_ITERATIONS = 100_000
+
+
+@overload(formulas.at_most)
+def at_most_number(x, cap):
+    """:func:`~allegiance.models.smp.formulas.at_most` on numbers, for the kernels: a plain
+    comparison (NumPy's NaN-aware ``minimum`` compiles to slower code); NaN stays NaN."""
+    def at_most(x, cap):
+        return cap if x > cap else x
+
+    return at_most
+
+
+@overload(formulas.at_least)
+def at_least_number(x, floor):
+    """:func:`~allegiance.models.smp.formulas.at_least` on numbers; NaN stays NaN."""
+    def at_least(x, floor):
+        return floor if x < floor else x
+
+    return at_least
 
 
 #: the formulas both engines share (:mod:`allegiance.models.smp.formulas`), compiled here
