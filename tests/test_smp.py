@@ -12,9 +12,7 @@ from hypothesis import strategies as st
 
 from allegiance.models.base import ParameterError
 from allegiance.models.smp import KTAB_PARAMETER_NAMES, SpatialModel
-from allegiance.models.smp.formulas import vote
-from allegiance.models.smp.options import VotingRule, option_code
-from allegiance.models.smp.pce import coalitions, pce
+from allegiance.models.smp.pce import coalitions, pce, vote
 from allegiance.scenario.arrays import ScenarioArrays
 
 
@@ -75,8 +73,7 @@ def test_pce_building_blocks_equal_oracle(rule):
             slow = smp_oracle.scalar_pce(u.tolist(), w.tolist(), rule, vpm, pcem)
             np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
     du = np.linspace(-0.5, 0.5, 11)
-    np.testing.assert_allclose(vote(option_code(VotingRule, rule), 2.0, du),
-                               [smp_oracle.vote(rule, 2.0, x) for x in du])
+    np.testing.assert_allclose(vote(rule, 2.0, du), [smp_oracle.vote(rule, 2.0, x) for x in du])
 
 
 def test_batched_run_equals_individual_runs():

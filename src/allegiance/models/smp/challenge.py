@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from allegiance.models.smp.formulas import estimated_risk, utility, vote
-from allegiance.models.smp.options import BigRAdjust, VotingRule, option_code
+from allegiance.models.smp.formulas import estimated_risk, utility
+from allegiance.models.smp.pce import vote
 
 #: elements per chunk of the O(n³) estimates (keeps memory O(n²))
 CHUNK_ELEMENTS = 1 << 19
@@ -37,8 +37,7 @@ def estimates(params, state, salience, cap, h, k, i, j):
     step = max(1, CHUNK_ELEMENTS // max(n, 1))
     d_t = d.T
     d_diag = np.diagonal(d)[None, :]
-    rule = option_code(VotingRule, params.voting_rule)
-    adjust = option_code(BigRAdjust, params.big_r_adjust)
+    rule, adjust = params.voting_rule, params.big_r_adjust
     third = np.arange(n)[None, :]
     for start in range(0, h.size, step):
         sl = slice(start, start + step)
@@ -98,11 +97,10 @@ def challenge_matrices(params, state, salience, cap):
     cache-sized blocks.
     """
     d, risk = state["distance"], state["risk"]
-    rule = option_code(VotingRule, params.voting_rule)
+    rule = params.voting_rule
     s_sum = salience.sum(axis=-1)
     weight = s_sum * cap
-    est = estimated_risk(risk[:, None], risk[None, :],
-                         option_code(BigRAdjust, params.big_r_adjust))  # est[h, a]
+    est = estimated_risk(risk[:, None], risk[None, :], params.big_r_adjust)  # est[h, a]
     diag = np.diagonal(d)
     u_ii = utility(diag, np.diagonal(est))  # i's utility for its own position
     u_ij = utility(d, np.diagonal(est)[:, None])  # ... and for j's
@@ -143,8 +141,8 @@ def third_party_votes(params, d, est, weight, u_ni, u_nn, c_ij, c_ji):
     own position when its side wins and takes the winner's otherwise).
     """
     n = d.shape[0]
-    rule = option_code(VotingRule, params.voting_rule)
-    prop = rule == VotingRule.Prop
+    rule = params.voting_rule
+    prop = rule == "Prop"
     d_jn = np.ascontiguousarray(d.T)  # d[n, j] laid out [j, n]
     # u_nj = utility(d[n, j], est[i, n]) = keep[j, n] + slope[j, n] · est[i, n]
     keep = 1.0 - d_jn

@@ -1,13 +1,6 @@
 """The formulas of the Spatial Model of Politics that every engine shares: salience-weighted
-distance, KTAB's risk-adjusted utility, risk estimates (BigRAdjust), the votes (VotingRule),
-bargain interpolation (InterVecBrgn) and classes of equal positions; NumPy, broadcasting over
-leading axes.
-
-:func:`utility`, :func:`estimated_risk` and :func:`vote` are written once for both engines: in
-arithmetic that means the same on NumPy arrays and on numbers, with the options as their codes
-(:mod:`allegiance.models.smp.options`), so that the NumPy engine calls them on arrays and the
-compiled kernels (:mod:`allegiance.models.smp.kernels_assess`) compile these same functions and
-call them on numbers.
+distance, KTAB's risk-adjusted utility, risk estimates (BigRAdjust), bargain interpolation
+(InterVecBrgn) and classes of equal positions; NumPy, broadcasting over leading axes.
 
 Reference: B. Wise, L. Lumley, Y. Mohammed et al., "KTAB: an open-source toolkit for building
 agent-based models of collective decision-making", KAPSARC (2015–2017), ``examples/smp``;
@@ -18,74 +11,33 @@ Example
 >>> import numpy as np
 >>> float(utility(np.array(0.5), 0.0))
 0.5
->>> float(vote(VotingRule.ASymProsp, 3.0, 0.5))
-1.0
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from allegiance.models.smp.options import BigRAdjust, VotingRule
-
 #: an actor challenges only when the expected gain exceeds this
 MIN_SIGNIFICANT_GAIN = 1e-5
 #: positions closer than this (Euclidean, on the [0, 1] scale) are the same position
 POSITION_TOLERANCE = 1e-3
 
-
-def at_most(x, cap):
-    """``min(x, cap)``, elementwise; NaN stays NaN. (The compiled kernels use a scalar version,
-    :func:`allegiance.models.smp.kernels_assess.at_most_number`, which gives the same numbers
-    and compiles to a plain comparison.)"""
-    return np.minimum(x, cap)
+def utility(d: np.ndarray, risk) -> np.ndarray:
+    """KTAB's utility of a salience-weighted distance ``d`` for risk attitude ``risk``."""
+    return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * risk), (1.0 - d) * (1.0 + risk))
 
 
-def at_least(x, floor):
-    """``max(x, floor)``, elementwise; NaN stays NaN (compiled: ``at_least_number``)."""
-    return np.maximum(x, floor)
-
-
-def utility(d, risk):
-    """KTAB's utility of a salience-weighted distance ``d`` for risk attitude ``risk``:
-    ``(1 − d)(1 + d·risk)`` within reach (``d ≤ 1``), ``(1 − d)(1 + risk)`` beyond it."""
-    return (1.0 - d) * (1.0 + at_most(d, 1.0) * risk)
-
-
-def estimated_risk(own, other, adjust):
-    """h's estimate of i's risk attitude from its own ``R_h`` and i's ``R_i``; ``adjust`` is
-    a :class:`BigRAdjust` code."""
-    if adjust == BigRAdjust.OneThird:
+def estimated_risk(own, other, adjust: str):
+    """h's estimate of i's risk attitude from its own ``R_h`` and i's ``R_i`` (BigRAdjust)."""
+    if adjust == "OneThird":
         return ((2.0 * own) + other) / 3.0
-    if adjust == BigRAdjust.NONE:
+    if adjust == "None":
         return own + 0.0 * other
-    if adjust == BigRAdjust.Half:
+    if adjust == "Half":
         return (own + other) / 2
-    if adjust == BigRAdjust.TwoThirds:
+    if adjust == "TwoThirds":
         return (own + (2.0 * other)) / 3.0
     return other + 0.0 * own  # Full
-
-
-def vote(rule, weight, du):
-    """Influence exerted for *a* over *b* by an actor of weight ``weight`` when
-    ``du = u_a − u_b``; ``rule`` is a :class:`VotingRule` code.
-
-    Prop: ``w·du``; Binary: ``w·clip(du / 1e-8, −1, 1)``; PropBin: ``w·(0.8·du + 0.2·binary)``;
-    PropCbc: ``w·(du + du³)/2``; Cubic: ``w·du³``; ASymProsp: ``w·du`` for losses and
-    ``2/3·w·du`` for gains (prospect theory; not antisymmetric).
-    """
-    if rule == VotingRule.Prop:
-        return weight * du
-    if rule == VotingRule.PropCbc:
-        return weight * ((1 - 0.5) * du + 0.5 * (du * du * du))
-    if rule == VotingRule.Cubic:
-        return weight * (du * du * du)
-    if rule == VotingRule.ASymProsp:
-        return weight * at_most(du, 0.0) + (2.0 * weight * at_least(du, 0.0)) / 3.0
-    binary = at_most(at_least(du / 1e-8, -1.0), 1.0)
-    if rule == VotingRule.Binary:
-        return weight * binary
-    return weight * ((1 - 0.2) * du + 0.2 * binary)  # PropBin
 
 
 def distance(ideal: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:

@@ -3,9 +3,8 @@
 The assessment that opens every turn: each actor's distance to every position, the votes
 (:class:`~allegiance.models.smp.options.VotingRule`), the probabilistic condorcet election over
 the positions (PCE: conditional or Markov), the risk attitudes derived from it (KTAB's "big R")
-and each side's estimate of the other's risk. The utility, risk-estimate and vote formulas are
-:mod:`allegiance.models.smp.formulas`' own, compiled here; the NumPy counterparts of the rest
-are in :mod:`allegiance.models.smp.pce`; the challenge search
+and each side's estimate of the other's risk. The NumPy counterparts are in
+:mod:`allegiance.models.smp.formulas` and :mod:`allegiance.models.smp.pce`; the challenge search
 and the bargains that follow are in :mod:`allegiance.models.smp.kernels`.
 
 Reference: KTAB's Spatial Model of Politics (B. Wise, L. Lumley, Y. Mohammed et al., KAPSARC
@@ -20,13 +19,13 @@ import math
 
 import numpy as np
 from numba import njit
-from numba.extending import overload
 
-from allegiance.models.smp import formulas
 from allegiance.models.smp.options import (
+    BigRAdjust,
     BigRRange,
     PCEModel,
     VictoryProbModel,
+    VotingRule,
 )
 
 MIN_COALITION = 1e-8
@@ -34,29 +33,49 @@ MIN_COALITION = 1e-8
 MAX_ITERATIONS = 100_000
 
 
-@overload(formulas.at_most)
-def at_most_number(x, cap):
-    """:func:`~allegiance.models.smp.formulas.at_most` on numbers, for the kernels: a plain
-    comparison (NumPy's NaN-aware ``minimum`` compiles to slower code); NaN stays NaN."""
-    def at_most(x, cap):
-        return cap if x > cap else x
+@njit(cache=True)
+def vote(rule, w, du):
+    if rule == VotingRule.Prop:
+        return w * du
+    binary = du / 1e-8
+    if binary > 1.0:
+        binary = 1.0
+    elif binary < -1.0:
+        binary = -1.0
+    if rule == VotingRule.Binary:
+        return w * binary
+    if rule == VotingRule.PropBin:
+        return w * ((1 - 0.2) * du + 0.2 * binary)
+    if rule == VotingRule.PropCbc:
+        return w * ((1 - 0.5) * du + 0.5 * (du * du * du))
+    if rule == VotingRule.Cubic:
+        return w * (du * du * du)
+    # ASymProsp
+    if du < 0.0:
+        return w * du
+    if du > 0.0:
+        return (2.0 * w * du) / 3.0
+    return 0.0
 
-    return at_most
+
+@njit(cache=True)
+def util(d, r):
+    if d <= 1.0:
+        return (1.0 - d) * (1.0 + d * r)
+    return (1.0 - d) * (1.0 + r)
 
 
-@overload(formulas.at_least)
-def at_least_number(x, floor):
-    """:func:`~allegiance.models.smp.formulas.at_least` on numbers; NaN stays NaN."""
-    def at_least(x, floor):
-        return floor if x < floor else x
-
-    return at_least
-
-
-#: the formulas both engines share (:mod:`allegiance.models.smp.formulas`), compiled here
-vote = njit(cache=True)(formulas.vote)
-util = njit(cache=True)(formulas.utility)
-est_risk = njit(cache=True)(formulas.estimated_risk)
+@njit(cache=True)
+def est_risk(own, other, adjust):
+    if adjust == BigRAdjust.OneThird:
+        return ((2.0 * own) + other) / 3.0
+    if adjust == BigRAdjust.NONE:
+        return own
+    if adjust == BigRAdjust.Half:
+        return (own + other) / 2
+    if adjust == BigRAdjust.TwoThirds:
+        return (own + (2.0 * other)) / 3.0
+    return other  # Full
 
 
 @njit(cache=True)

@@ -31,8 +31,6 @@ from __future__ import annotations
 import numpy as np
 
 from allegiance.models.portable import exp, log
-from allegiance.models.smp.formulas import vote
-from allegiance.models.smp.options import VotingRule, option_code
 
 VOTING_RULES = ("Binary", "PropBin", "Prop", "PropCbc", "Cubic", "ASymProsp")
 VICTORY_PROB_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
@@ -43,6 +41,28 @@ BIG_R_RANGES = ("Min", "Mid", "Max")
 MIN_COALITION = 1e-8
 #: block size (elements) for the O(voters × options²) coalition sums (fits a core's cache)
 CHUNK = 1 << 16
+
+
+def vote(rule: str, weight, du):
+    """Influence exerted for *a* over *b* by an actor of weight ``weight`` when ``du = u_a − u_b``.
+
+    Binary: ``w·clip(du / 1e-8, −1, 1)``; PropBin: ``w·(0.8·du + 0.2·binary)``; Prop: ``w·du``;
+    PropCbc: ``w·(du + du³)/2``; Cubic: ``w·du³``; ASymProsp: ``w·du`` for losses and
+    ``2/3·w·du`` for gains (prospect theory; not antisymmetric).
+    """
+    if rule == "Prop":
+        return weight * du
+    if rule == "Binary":
+        return weight * np.clip(du / 1e-8, -1.0, 1.0)
+    if rule == "PropBin":
+        return weight * ((1 - 0.2) * du + 0.2 * np.clip(du / 1e-8, -1.0, 1.0))
+    if rule == "PropCbc":
+        return weight * ((1 - 0.5) * du + 0.5 * (du * du * du))
+    if rule == "Cubic":
+        return weight * (du * du * du)
+    if rule == "ASymProsp":
+        return np.where(du < 0.0, weight * du, np.where(du > 0.0, (2.0 * weight * du) / 3.0, 0.0))
+    raise ValueError(f"unknown voting rule {rule!r}")
 
 
 def is_antisymmetric(rule: str) -> bool:
@@ -65,7 +85,6 @@ def coalitions(utility: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray
     w = weight[..., None, None, :]
     positive = np.empty((*batch, n_options, n_options))
     negative = None if is_antisymmetric(rule) else np.empty_like(positive)
-    code = option_code(VotingRule, rule)
     per_option = n_options * n_voters * max(1, int(np.prod(batch, dtype=int)))
     step = max(1, CHUNK // per_option)
     for start in range(0, n_options, step):
@@ -74,7 +93,7 @@ def coalitions(utility: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray
         if rule == "Prop":
             votes *= w
         else:
-            votes = vote(code, w, votes)
+            votes = vote(rule, w, votes)
         if negative is not None:
             negative[..., sl, :] = -np.minimum(votes, 0.0).sum(axis=-1)
         positive[..., sl, :] = np.maximum(votes, 0.0, out=votes).sum(axis=-1)

@@ -26,7 +26,7 @@ from allegiance.models.smp.formulas import (
     unique_positions,
     utility,
 )
-from allegiance.models.smp.options import BigRAdjust, engine_codes, option_code
+from allegiance.models.smp.options import engine_codes
 from allegiance.models.smp.pce import big_r, scalar_pce
 
 
@@ -159,8 +159,7 @@ def play_turn(params, state, ideal, position, salience, cap, draws, record: bool
                  queue_length=lengths + 1)
     if record:
         risk = state["risk"]
-        adjust = option_code(BigRAdjust, params.big_r_adjust)
-        est = estimated_risk(risk[:, None], risk[None, :], adjust)  # (h, i)
+        est = estimated_risk(risk[:, None], risk[None, :], params.big_r_adjust)  # (h, i)
         perspective = utility(state["distance"][None, :, :], est[:, :, None])
         full = lambda a: np.full((n, 2, position.shape[1]), np.nan)  # noqa: E731
         iij_all, jij_all, comp_all = full(0), full(0), full(0)
@@ -249,7 +248,7 @@ def assess(params, ideal, position, salience, cap) -> dict[str, np.ndarray]:
 def self_utility(params, state) -> np.ndarray:
     """``aUtil[h][h, j]``: each actor's own utility for every position."""
     risk = state["risk"]
-    own = estimated_risk(risk, risk, option_code(BigRAdjust, params.big_r_adjust))
+    own = estimated_risk(risk, risk, params.big_r_adjust)
     return utility(state["distance"], own[:, None])
 
 def win_probability(params, state, position, cap, return_reps=False, kernels=None):
