@@ -8,8 +8,8 @@ cache files that do not match one another, and the next process that loads them 
 takes a second or two: what is cached is loaded, not compiled.
 
 Numba checks a cached kernel against the file it is written in, not against the files of the
-functions it calls (a kernel in ``kernel_run.py`` that calls a formula of ``formulas.py`` keeps its
-cached code when only ``formulas.py`` changes). So this step first compares the sources of every
+functions it calls (the exchange kernels that call ``terms.move_allowed`` keep their cached
+code when only ``terms.py`` changes). So this step first compares the sources of every
 cached kernel with the stamp it wrote last time (``__pycache__/kernel-sources.json`` in the
 package) and, when any of them changed, empties the whole cache, so that everything is compiled
 afresh from the present sources.
