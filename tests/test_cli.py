@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -165,3 +166,19 @@ def test_unknown_model_parameter_is_a_clear_error():
     assert "Traceback" not in result.output
     assert "'round' (did you mean 'rounds'?)" in result.output
     assert "'nope'" in result.output
+
+
+def test_the_entry_point_sets_its_defaults_before_numpy_loads():
+    # run() chooses one OpenBLAS thread and no pydantic plugins unless the environment says
+    # otherwise; the choice only takes effect if NumPy has not been imported by then
+    code = ("import os, sys; import allegiance.cli as cli; "
+            "cli.app = lambda: print(os.environ.get('OPENBLAS_NUM_THREADS'), "
+            "os.environ.get('PYDANTIC_DISABLE_PLUGINS'), 'numpy' in sys.modules); cli.run()")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "PYDANTIC_DISABLE_PLUGINS")}
+    default = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env, check=True).stdout.split()
+    assert default == ["1", "__all__", "False"]
+    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**env, "OPENBLAS_NUM_THREADS": "4"}, check=True).stdout.split()
+    assert chosen[0] == "4"

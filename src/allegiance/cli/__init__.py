@@ -154,8 +154,14 @@ def run() -> None:
     The command line uses no pydantic plugins, so it skips looking for them among the installed
     packages' entry points (about 10 ms of every process); set ``PYDANTIC_DISABLE_PLUGINS`` to
     an empty value to load them.
+
+    NumPy's OpenBLAS runs on one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise: its
+    matrix products here are small, Allegiance's own parallel work (process and thread pools,
+    compiled kernels, Dask) would only be oversubscribed by more, and starting a thread per
+    core when NumPy loads cost about 6% of a trivial forecast's process (bench/README.md).
     """
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         app()
     except SystemExit as exc:
