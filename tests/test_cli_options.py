@@ -76,3 +76,15 @@ def test_looking_up_a_command_loads_only_its_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "True", "False", "runs", "False", "False"]
+
+
+def test_the_commands_list_gives_each_command_one_paragraph_of_help():
+    """A docstring's first paragraph spans lines; the list of commands shows it as one."""
+    group = typer.main.get_command(app)
+    for name in group.list_commands(None):
+        command = group.get_command(None, name)
+        short = command.short_help or ""
+        assert short and "\n" not in short, name
+        assert " ".join(command.help.split("\n\n")[0].split()) == short
+    assert "who would rather stay out, strongest opponents" in (
+        group.get_command(None, "coalitions").short_help)

@@ -14,6 +14,7 @@ file; bad input gives a located message and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from collections.abc import Iterator, MutableMapping
@@ -77,6 +78,11 @@ def load_command(name: str) -> click.Command | None:
         return None
     command = typer.main.get_command(target)
     command.name = name
+    if not command.short_help and command.help:
+        # the commands list shows the first paragraph of the help as one line: Rich would keep
+        # the docstring's line breaks
+        first_paragraph = inspect.cleandoc(command.help).split("\n\n")[0]
+        command.short_help = " ".join(first_paragraph.split())
     return command
 
 
