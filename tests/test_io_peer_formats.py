@@ -447,6 +447,10 @@ def test_ktab_xml_errors_located() -> None:
      "</adjustingIdeal><referencePos>Zed</referencePos><adjust>1</adjust></iaPair>"
      "</IdealAdjustment></Scenario>", "no actor named 'Zed'"),
     ("<a>" * 100 + "</a>" * 100, "nest deeper"),
+    ('<Scenario xsi:noNamespaceSchemaLocation="reformpri.xsd" xmlns:xsi="http://www.w3.org/2001/'
+     'XMLSchema-instance"><govBudget>100</govBudget><Actors><Actor><name>A</name><capability>1'
+     '</capability><ItemValues><iVal>2</iVal></ItemValues></Actor></Actors><Items><Item><name>'
+     'Ext</name><cost>4</cost></Item></Items></Scenario>', "KTAB reform-priority scenario"),
 ])
 def test_ktab_xml_hostile_and_malformed(text: str, fragment: str) -> None:
     problems = errors_of(ktab_xml, text, "bad.xml")

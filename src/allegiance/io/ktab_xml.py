@@ -29,7 +29,8 @@ Parsed by :func:`allegiance.io.located_xml.parse_xml` (defusedxml's hardened par
 line and column for every element). Every problem — malformed XML, missing or empty
 elements (such as the empty ``<dCoord>`` KTAB ships in ``smpExample.xml``), non-numbers, counts
 that do not match the dimensions, unknown actor names — is reported at once with file, line and
-column.
+column. A KTAB reform-priority scenario (``reformpri.xsd``: ``<govBudget>``, ``<Items>``) is
+refused as such, in one message.
 
 Writing (:func:`write`) is lossless for scenarios read from this format (the seed is written
 zero-padded to 20 digits as KTAB does; the accommodation matrix as the ``iaPair`` entries that
@@ -87,6 +88,12 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
     if root.tag != "Scenario":
         errors.add(f"the root element is <{root.tag}>; a KTAB scenario's root is <Scenario>",
                    root.line, root.column)
+        errors.raise_if_any()
+    if root.first("Dimensions") is None and (root.first("Items") is not None
+                                             or root.first("govBudget") is not None):
+        errors.add("this is a KTAB reform-priority scenario (<govBudget>, <Items>), which "
+                   "Allegiance does not read; KTAB's SMP scenarios (<Dimensions>, actors with "
+                   "<Position> and <Salience>) are read", root.line, root.column)
         errors.raise_if_any()
 
     def need(parent: Element, tag: str, context: str) -> Element | None:
