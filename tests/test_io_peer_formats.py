@@ -333,6 +333,17 @@ def test_detection_of_small_variants(text: str, name: str) -> None:
     assert detect_format(Path("file.csv"), text) == name
 
 
+@pytest.mark.parametrize(("file", "relative", "name"), [
+    ("cop21.tsv", "decide/cop21.csv", "decide"),
+    ("actors.dat", "ktab/dummyData_3Dim.csv", "ktab-csv"),
+    ("scenario", "ktab/dummyData_3Dim.xml", "ktab-xml"),
+    ("sultan.txt", "bdm/Sultan.csv", "bdm-csv"),
+])
+def test_a_peer_file_under_another_suffix_is_known_by_its_content(file: str, relative: str,
+                                                                  name: str) -> None:
+    assert detect_format(Path(file), reference_text(relative)) == name
+
+
 def test_not_detected_as_peer_formats() -> None:
     for text in ("", "hello,world\n", "a,b,c,d\n1,2,3,4\n", "id: x\ntitle: y\n", "# just text"):
         for module in MODULES.values():
@@ -469,6 +480,22 @@ def test_decide_errors_located() -> None:
     assert "unknown issue 'y'" in messages[(7, 6)]
     assert "salience: 1.5 is outside [0, 1]" in messages[(8, 10)]
     assert "position: 'lots' is not a number" in messages[(9, 8)]
+
+
+def test_decide_reports_scale_and_number_errors_together_in_file_order() -> None:
+    # decide's own data/input/copenhagen_with_errors.csv has both kinds: a position of 160 on an
+    # issue without #M rows (decide's default scale 0-100) and a negative power
+    text = ("#A\tUSA\tUSA\n#A\tRussia\tRussia\n#A\tChina\tChina\n#P\tControl\tControl\n"
+            "#D\tUSA\tControl\t10\t0.6\t0.26\n#D\tRussia\tControl\t160\t0.1\t0.013\n"
+            "#D\tChina\tControl\t75\t0.75\t-0.247\n#D\tUSA\tControl\t20\t0.6\t0.26\n")
+    problems = errors_of(decide, text, "copenhagen.csv")
+    # the range errors are found on the rows' numbers, the scale and repeat errors afterwards:
+    # the file's order is restored for the report
+    assert [(p.line, p.column) for p in problems] == [(6, 19), (7, 26), (8, 1)]
+    assert "position 160 is outside the scale of issue 'Control' [0, 100]" in problems[0].message
+    assert "give #M rows" in problems[0].message
+    assert str(problems[1]) == "copenhagen.csv:7:26: error: power: -0.247 is outside [0, 1]"
+    assert "second #D row" in problems[2].message
 
 
 def test_decide_semantic_errors_point_at_the_cell() -> None:

@@ -117,13 +117,13 @@ def print_problems(problems: list[Problem]) -> None:
     warnings = [p for p in problems if p.severity == "warning"]
     for p in errors[:MAX_PRINTED_ERRORS]:
         err_console.print(styled((f"{p.location()}: error:", "red"),
-                                 f" {p.field()}: {p.message}"))
+                                 f" {p.described()}"))
     if len(errors) > MAX_PRINTED_ERRORS:
         err_console.print(styled((f"… and {len(errors) - MAX_PRINTED_ERRORS:,} more error(s)",
                                   "red")))
     for p in warnings[:MAX_PRINTED_WARNINGS]:
         err_console.print(styled((f"{p.location()}: warning:", "yellow"),
-                                 f" {p.field()}: {p.message}"))
+                                 f" {p.described()}"))
     rest = Counter(p.message for p in warnings[MAX_PRINTED_WARNINGS:])
     for message, count in rest.most_common():
         err_console.print(styled((f"… and {count:,} more warning(s):", "yellow"), f" {message}"))

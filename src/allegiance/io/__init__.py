@@ -90,12 +90,16 @@ def builtin_scenarios() -> dict[str, Path]:
 
 
 def detect_format(path: Path, text: str) -> str:
-    """The name of the format of ``path`` (content first, then the suffix)."""
+    """The name of the format of ``path``: the first whose content test passes among the formats
+    that use its suffix, else among the peer formats whatever the suffix (a decide file saved as
+    ``.tsv``, a KTAB CSV as ``.txt``), else YAML for ``.yaml``, ``.yml`` or no suffix."""
     suffix = path.suffix.lower()
-    for name in ("decide", "deu", "ktab-xml", "ktab-csv", "bdm-csv", "yaml"):
-        fmt = FORMATS[name]
+    order = ("decide", "deu", "ktab-xml", "ktab-csv", "bdm-csv", "yaml")
+    by_suffix = [name for name in order if suffix in FORMATS[name].suffixes]
+    by_content = [name for name in order[:-1] if name not in by_suffix]
+    for name in by_suffix + by_content:
         try:
-            if suffix in fmt.suffixes and fmt.detect(path, text):
+            if FORMATS[name].detect(path, text):
                 return name
         except ModuleNotFoundError:
             continue

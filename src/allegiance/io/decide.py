@@ -33,8 +33,8 @@ How it maps onto a :class:`~allegiance.scenario.model.Scenario`:
 
 The scenario ``id`` is the slugified file name, the ``title`` the file name without suffix.
 Every problem (unknown row tags, unknown actor or issue keys, non-numbers, saliences or powers
-outside 0–1, positions outside the ``#M`` scale, a stance given twice) is reported at once with
-file, line and column.
+outside 0–1, positions outside the ``#M`` scale or, without ``#M`` rows, outside 0–100, a stance
+given twice) is reported at once with file, line and column, in the file's order.
 
 Writing (:func:`write`) gives tab-separated rows quoted with ``'`` like decide's own data files:
 ``#A``, then for each issue ``#P`` and its ``#M`` rows (low end, labelled points, high end), then
@@ -251,6 +251,14 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
                        f"on line {seen[actor_key, issue_key]})", line_no, 1)
             continue
         seen[actor_key, issue_key] = line_no
+        scale = issues[issue_key].get("scale")
+        if scale is not None and not scale[0] <= position <= scale[1]:
+            bounds = f"[{format_number(scale[0])}, {format_number(scale[1])}]"
+            hint = ("its #M rows" if issue_key in marks_of else
+                    "decide's default without #M rows; give #M rows for its lowest and highest "
+                    "positions")
+            errors.add(f"position {format_number(position)} is outside the scale of issue "
+                       f"{issue_key!r} {bounds} ({hint})", line_no, fields[2].column)
         actors[actor_key]["issues"][issue_key] = {"position": position, "salience": salience}
         powers[actor_key][issue_key] = power
         a = actor_index[actor_key]

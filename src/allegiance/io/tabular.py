@@ -211,8 +211,11 @@ class Collector:
         return value
 
     def raise_if_any(self) -> None:
+        """Raise every problem found, in the order of the file (unlocated ones last)."""
         if self.problems:
-            raise ReadError(self.problems, source=self.file)
+            ordered = sorted(self.problems, key=lambda p: (p.line is None, p.line or 0,
+                                                           p.column or 0))
+            raise ReadError(ordered, source=self.file)
 
 
 def build_scenario(data: dict[str, Any], where: dict[tuple, Location], file: str,

@@ -38,8 +38,15 @@ class Problem(BaseModel):
             text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
         return text or "(top level)"
 
+    def described(self) -> str:
+        """``field: message``; the message alone for a problem a reader located by line and
+        column rather than by field."""
+        if not self.path and self.line is not None:
+            return self.message
+        return f"{self.field()}: {self.message}"
+
     def __str__(self) -> str:
-        return f"{self.location()}: {self.severity}: {self.field()}: {self.message}"
+        return f"{self.location()}: {self.severity}: {self.described()}"
 
 
 class ScenarioInvalid(Exception):

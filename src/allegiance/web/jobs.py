@@ -112,7 +112,7 @@ def _message(exc: BaseException) -> str:
     from allegiance.scenario.model import ScenarioInvalid
 
     if isinstance(exc, ScenarioInvalid):
-        return "; ".join(f"{p.field()}: {p.message}" for p in exc.errors) or str(exc)
+        return "; ".join(p.described() for p in exc.errors) or str(exc)
     if isinstance(exc, ParameterError | ValueError | KeyError):
         return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     return f"the analysis failed ({type(exc).__name__}: {exc})"
