@@ -507,8 +507,19 @@ def test_decide_semantic_errors_point_at_the_cell() -> None:
     assert twice.line == 4 and "second #D row" in twice.message
     (single,) = errors_of(decide, "#A;a;A\n#P;x;X\n#M;x;5\n#D;a;x;5;0.5;0.5\n")
     assert single.line == 3 and "one position only" in single.message
-    (no_stance,) = errors_of(decide, "#A;a;A\n#A;b;B\n#P;x;X\n#D;a;x;5;0.5;0.5\n")
-    assert no_stance.line == 2 and "no estimates" in no_stance.message
+    (no_stance,) = errors_of(decide, "#A;a;A\n#P;x;X\n")
+    assert no_stance.line == 1 and "no estimates" in no_stance.message
+
+
+def test_a_decide_actor_without_stances_is_left_out_with_a_warning() -> None:
+    # decide's own data/verkiezing 2012.csv defines an actor ('50+') with no #D rows
+    text = "#A;a;A\n#A;50+;B\n#A;c;C\n#P;x;X\n#D;a;x;5;0.5;0.5\n#D;c;x;50;1;0.2\n"
+    scenario, where = decide.read_located(Path("v.csv"), text)
+    assert [a.id for a in scenario.actors] == ["a", "c"]
+    (warning,) = scenario.derived["read_warnings"]
+    assert warning.line == 2 and "'50+' has no #D rows: left out" in warning.message
+    assert where[("actors", 1, "issues", "x", "position")] == (6, 8)  # c's, renumbered
+    assert ("actors", 2) not in where
 
 
 def test_binary_and_empty_files_are_clear_errors(tmp_path: Path) -> None:

@@ -298,6 +298,15 @@ def test_numbers_are_written_plainly():
     assert [percent(p) for p in (0.153, 0.0225, 0.0004, 0.0)] == ["15%", "2.2%", "0.04%", "0%"]
 
 
+@pytest.mark.parametrize(("outcome", "words"), [
+    (50.0, "about midway"), (54.9, "about midway"), (44.0, "nearer the low end (none)"),
+    (56.0, "nearer the high end (all)")])
+def test_an_outcome_near_the_middle_of_the_scale_is_said_to_be_midway(outcome, words):
+    scenario = toy({"a": (1, {"x": (outcome, 1)})})
+    doc = allegiance.forecast(scenario, "mean").to_dict()
+    assert f"X at {number(outcome)} ({words})" in summarize("forecast", doc, scenario)[0]
+
+
 def test_power_sentences_read_the_scenario_power_document():
     # the shape `allegiance power --format json` writes: indices by actor, games by issue
     game = {"weights": {"a": 3.0, "b": 2.0, "c": 1.0}, "shapley_shubik": {"a": 0.5, "b": 0.5,

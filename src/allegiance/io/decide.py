@@ -19,7 +19,9 @@ Surplus fields are joined into the last one, as decide does.
 How it maps onto a :class:`~allegiance.scenario.model.Scenario`:
 
 - ``#A`` -> an actor: ``id`` = the key as written (decide's keys are identifiers already),
-  ``name`` (the key when empty), ``description`` = the comment;
+  ``name`` (the key when empty), ``description`` = the comment; an actor without ``#D`` rows
+  takes part in no exchange, so it is left out, with a warning (decide's own
+  ``verkiezing 2012.csv`` defines such an actor);
 - ``#P`` -> an issue: ``id`` = key, ``name``, ``description``;
 - ``#M`` -> the scale and its labels: the scale is ``[lowest, highest]`` ``#M`` position of the
   issue (``[0, 100]`` without ``#M`` rows, as decide does); the first row at the lowest position
@@ -268,6 +270,14 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
                            ("capability", fields[4])):
             where[(*base, name)] = (line_no, cell.column)
     errors.raise_if_any()
+    idle = [key for key, actor in actors.items() if not actor["issues"]]
+    if idle and len(idle) < len(actors):
+        for key in idle:
+            errors.warn(f"actor {key!r} has no #D rows: left out, as decide leaves it out of "
+                        "every exchange", actor_rows[key], 1)
+            del actors[key]
+        where = _renumbered_actors(where, actor_index, list(actors))
+        actor_index = {key: a for a, key in enumerate(actors)}
 
     for key, actor in actors.items():
         a = actor_index[key]
@@ -289,7 +299,21 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
         "issues": list(issues.values()),
         "actors": list(actors.values()),
     }
-    return build_scenario(data, where, file), where
+    return build_scenario(data, where, file, errors.warnings), where
+
+
+def _renumbered_actors(where: dict[tuple, Location], old_index: dict[str, int],
+                       kept: list[str]) -> dict[tuple, Location]:
+    """``where`` with the actors' paths renumbered for the ``kept`` actors (the others' dropped)."""
+    new_index = {old_index[key]: a for a, key in enumerate(kept)}
+    out: dict[tuple, Location] = {}
+    for path, location in where.items():
+        if len(path) > 1 and path[0] == "actors":
+            if path[1] not in new_index:
+                continue
+            path = ("actors", new_index[path[1]], *path[2:])
+        out[path] = location
+    return out
 
 
 def _quote(text: str) -> str:

@@ -138,7 +138,8 @@ class Names:
 
     def where(self, issue_id: str, value: float) -> str:
         """Words for a value on an issue's scale: the nearest labelled point when it is close
-        (within a tenth of the scale), else the nearer end's label."""
+        (within a tenth of the scale), "about midway" within a twentieth of the middle, else the
+        nearer end's label."""
         info = self.issues.get(issue_id)
         if not info or value is None or not math.isfinite(value):
             return ""
@@ -149,6 +150,8 @@ class Names:
             if abs(at - value) <= 0.1 * width:
                 return f"near {number(at)}: {label}" if at != value else label
         low, high = info["scale"]
+        if abs(value - (low + high) / 2) <= 0.05 * width:
+            return "about midway"
         nearer = info["low_label"] if value - low < high - value else info["high_label"]
         end = "low" if value - low < high - value else "high"
         return f"nearer the {end} end ({nearer})" if nearer else f"nearer the {end} end"
