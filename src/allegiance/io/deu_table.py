@@ -11,6 +11,7 @@ from pathlib import Path
 
 from allegiance.io.deu_values import BASE_VALUES, accepted, base_value, is_missing
 from allegiance.io.errors import Problem, ReadError, problem
+from allegiance.io.tabular import split_row
 from allegiance.scenario import limits
 
 #: actor code -> name (codes as used in the DEU column names)
@@ -98,15 +99,8 @@ def detect(path: Path, text: str) -> bool:
 
 
 def _split(line_text: str, line: int) -> list[_Cell]:
-    cells = []
-    column = 1
-    for raw in line_text.split("\t"):
-        stripped = raw.strip()
-        if len(stripped) >= 2 and stripped[0] == stripped[-1] == '"':
-            stripped = stripped[1:-1]
-        cells.append(_Cell(stripped, line, column))
-        column += len(raw) + 1
-    return cells
+    """The tab-separated cells of one line (quotes honoured, as in the other peer formats)."""
+    return [_Cell(cell.text, line, cell.column) for cell in split_row(line_text, "\t")]
 
 
 def _number(cell: _Cell, name: str, file: str, problems: list[Problem], *, low: float = 0,

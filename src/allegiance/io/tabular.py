@@ -45,6 +45,13 @@ def split_row(line: str, delimiter: str, quotes: str = '"') -> list[Cell]:
     >>> [(c.text, c.column) for c in split_row("a, 'b;c' ,3", ",", quotes="'")]
     [('a', 1), ('b;c', 4), ('3', 11)]
     """
+    if not any(quote in line for quote in quotes):  # no quotes: the same cells, found faster
+        cells = []
+        column = 1
+        for raw in line.split(delimiter):
+            cells.append(Cell(raw.strip(), column + len(raw) - len(raw.lstrip(" \t"))))
+            column += len(raw) + 1
+        return cells
     cells: list[Cell] = []
     i, n = 0, len(line)
     while True:
