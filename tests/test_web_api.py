@@ -371,3 +371,20 @@ def test_sessions_live_in_the_store(tmp_path):
     sign_in(client, "viewer")
     web.store.remove_user("viewer")
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_problem_located_by_line_is_shown_without_a_field():
+    from pathlib import Path
+
+    from allegiance.io import decide
+    from allegiance.io.errors import ReadError
+    from allegiance.scenario.problems import Problem
+    from allegiance.web.library import problems_json
+
+    with pytest.raises(ReadError) as caught:
+        decide.read_located(Path("up.csv"), "#A;a;A\n#P;x;X\n#D;a;x;5;1.5;0.5\n")
+    (shown,) = problems_json(caught.value)
+    assert shown["field"] == "" and shown["line"] == 3 and "salience" in shown["message"]
+    by_field = Problem(path=("actors", 0, "capability"), message="m", line=4)
+    assert by_field.shown_field() == "actors[0].capability"
+    assert Problem(path=(), message="m").shown_field() == "(top level)"

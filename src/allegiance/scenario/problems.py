@@ -38,12 +38,15 @@ class Problem(BaseModel):
             text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
         return text or "(top level)"
 
+    def shown_field(self) -> str:
+        """The field to show beside the message: none ("") for a problem a reader located by
+        line and column rather than by field."""
+        return "" if not self.path and self.line is not None else self.field()
+
     def described(self) -> str:
-        """``field: message``; the message alone for a problem a reader located by line and
-        column rather than by field."""
-        if not self.path and self.line is not None:
-            return self.message
-        return f"{self.field()}: {self.message}"
+        """``field: message``, or the message alone when no field is shown."""
+        shown = self.shown_field()
+        return f"{shown}: {self.message}" if shown else self.message
 
     def __str__(self) -> str:
         return f"{self.location()}: {self.severity}: {self.described()}"

@@ -305,7 +305,7 @@ def validate_yaml_text(text: str) -> tuple[Scenario | None, list[Problem]]:
 
 def problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
     """Problems for the page: the dotted path of the field, its readable name, the message."""
-    return [{"path": ".".join(str(part) for part in p.path), "field": p.field(),
+    return [{"path": ".".join(str(part) for part in p.path), "field": p.shown_field(),
              "message": p.message, "severity": p.severity, "line": p.line}
             for p in problems]
 

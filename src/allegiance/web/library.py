@@ -168,6 +168,6 @@ def read_upload(filename: str, data: bytes, input_format: str | None = None
 
 def problems_json(exc: Any) -> list[dict[str, Any]]:
     """Every problem of a ScenarioInvalid as JSON: message, location, field path, severity."""
-    return [{"path": list(p.path), "field": p.field(), "message": p.message,
+    return [{"path": list(p.path), "field": p.shown_field(), "message": p.message,
              "severity": p.severity, "line": p.line, "column": p.column}
             for p in exc.problems]

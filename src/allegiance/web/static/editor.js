@@ -49,7 +49,7 @@
       if (p.severity === "error" || warnings <= 5) {
         var item = document.createElement("li");
         item.className = p.severity;
-        item.textContent = p.field + (p.line ? " (line " + p.line + ")" : "") + ": " + p.message;
+        item.textContent = [p.field, p.line ? "(line " + p.line + ")" : ""].filter(Boolean).join(" ") + ": " + p.message;
         list.appendChild(item);
       }
     });
@@ -81,7 +81,7 @@
     problems.filter(function (p) { return p.severity === "error"; }).forEach(function (p) {
       var item = document.createElement("li");
       item.className = "error";
-      item.textContent = (p.line ? "line " + p.line + ": " : "") + p.field + ": " + p.message;
+      item.textContent = (p.line ? "line " + p.line + ": " : "") + (p.field ? p.field + ": " : "") + p.message;
       list.appendChild(item);
     });
     if (list.children.length) { box.appendChild(list); }
