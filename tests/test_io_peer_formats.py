@@ -496,6 +496,9 @@ def test_decide_reports_scale_and_number_errors_together_in_file_order() -> None
     assert "give #M rows" in problems[0].message
     assert str(problems[1]) == "copenhagen.csv:7:26: error: power: -0.247 is outside [0, 1]"
     assert "second #D row" in problems[2].message
+    # a row with a bad number still has its position checked
+    both = errors_of(decide, "#A;a;A\n#P;x;X\n#D;a;x;160;0.5;-1\n", "both.csv")
+    assert [(p.line, p.column) for p in both] == [(3, 8), (3, 16)]
 
 
 def test_decide_semantic_errors_point_at_the_cell() -> None:

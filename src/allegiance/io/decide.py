@@ -143,7 +143,7 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
     issues: dict[str, dict[str, Any]] = {}
     issue_rows: dict[str, int] = {}
     marks: list[tuple[int, str, float, str, Cell]] = []
-    stances: list[tuple[int, list[Cell], float, float, float]] = []
+    stances: list[tuple[int, list[Cell], float, float | None, float | None]] = []
     for line_no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -195,7 +195,7 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
                                      decimal_comma=comma),
                        errors.number(fields[4], line_no, "power", minimum=0, maximum=1,
                                      decimal_comma=comma)]
-            if None not in numbers:
+            if numbers[0] is not None:  # checked against the scale even if the rest is bad
                 stances.append((line_no, fields, *numbers))  # type: ignore[arg-type]
 
     # scales from the #M rows
@@ -261,6 +261,8 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
                     "positions")
             errors.add(f"position {format_number(position)} is outside the scale of issue "
                        f"{issue_key!r} {bounds} ({hint})", line_no, fields[2].column)
+        if salience is None or power is None:
+            continue  # reported where it was read
         actors[actor_key]["issues"][issue_key] = {"position": position, "salience": salience}
         powers[actor_key][issue_key] = power
         a = actor_index[actor_key]
