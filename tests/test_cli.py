@@ -182,3 +182,12 @@ def test_the_entry_point_sets_its_defaults_before_numpy_loads():
     chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**env, "OPENBLAS_NUM_THREADS": "4"}, check=True).stdout.split()
     assert chosen[0] == "4"
+
+
+def test_what_a_reader_had_to_interpret_is_said_on_stderr(tmp_path):
+    data = tmp_path / "votes.csv"
+    data.write_text("#A;a;A\n#A;idle;Idle\n#A;c;C\n#P;x;X\n#D;a;x;5;0.5;0.5\n#D;c;x;50;1;0.2\n")
+    result = invoke("forecast", str(data), "--format", "json")
+    assert result.exit_code == 0
+    assert "votes.csv:2:1: warning: actor 'idle' has no #D rows: left out" in result.stderr
+    assert [a["id"] for a in json.loads(result.stdout)["actors"]] == ["a", "c"]

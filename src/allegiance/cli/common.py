@@ -162,11 +162,14 @@ def load(
     as_of: str | None = None,
     variant: str | None = None,
 ) -> Scenario:
-    """Load a scenario for a command, applying ``--variant`` then ``--as-of``."""
+    """Load a scenario for a command, applying ``--variant`` then ``--as-of``; the reader's
+    warnings go to standard error."""
     from allegiance.io import DEFAULT_SCENARIO, load_scenario
 
     with user_errors():
         loaded = load_scenario(scenario or DEFAULT_SCENARIO, input_format)
+        # what the reader had to interpret (an actor left out, saliences read on 0-100)
+        print_problems(loaded.derived.get("read_warnings", []))
         if variant:
             loaded = loaded.variant(variant)
         if as_of:
