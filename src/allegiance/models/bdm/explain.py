@@ -15,10 +15,9 @@ from typing import Any
 import numpy as np
 
 from allegiance.models.base import ExplainTable
+from allegiance.models.bdm.formulas import OFFER_KINDS
 from allegiance.scenario.arrays import ScenarioArrays
 
-#: Offer kinds, by the code used in the per-actor ``kind`` arrays.
-OFFER_KINDS = {1: "confrontation", 2: "compromise", 3: "capitulation"}
 #: Up to this many actors the explanation lists every ordered pair; above, the top few per actor.
 EXPLAIN_ALL_PAIRS_MAX_ACTORS = 30
 EXPLAIN_TOP_OTHERS = 5

@@ -26,7 +26,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from allegiance.models.bdm import formulas
 from allegiance.models.bdm.summation import pairwise_sum
+
+# The model's pointwise formulas, as the NumPy engine uses them (:mod:`.formulas`), compiled.
+_danger_level = njit(cache=True, nogil=True)(formulas.danger_level)
+_risk_exponent = njit(cache=True, nogil=True)(formulas.risk_exponent)
+_offers = njit(cache=True, nogil=True)(formulas.offers)
+_compromise_position = njit(cache=True, nogil=True)(formulas.compromise_position)
+_compromise_key = njit(cache=True, nogil=True)(formulas.compromise_key)
 
 
 @njit(cache=True, nogil=True)
@@ -142,7 +150,7 @@ def risk_item(x, salience, width, pair_denominator, rank, counts, below, distanc
     for i in range(n):
         row = pairwise_sum(distance_s[i], 0, n)
         s = salience_s[i]
-        danger[i] = 2.0 * (1.0 - 2.0 * s) * row + 4.0 * s * pressure[i]
+        danger[i] = _danger_level(s, row, pressure[i])
         high = max(high, danger[i])
         low = min(low, danger[i])
     spread_danger = high - low
@@ -150,7 +158,7 @@ def risk_item(x, salience, width, pair_denominator, rank, counts, below, distanc
         acceptance = 0.0
         if spread_danger > 0:
             acceptance = (2.0 * danger[i] - high - low) / spread_danger
-        risk_s[i] = (1.0 - acceptance / 3.0) / (1.0 + acceptance / 3.0)
+        risk_s[i] = _risk_exponent(acceptance)
     for a in range(n):
         risk[a] = risk_s[rank[a]]
 
@@ -229,13 +237,10 @@ def finish_item(x, salience, vote_prefix, rank, counts, below, toward, spread, s
             eu_challenged[j] = challenged
             if xi - x[j] == 0.0:
                 continue
-            if challenged > challenge and challenge > 0:
-                confront = True
-            elif challenged > 0 and challenge < 0:
-                if challenged > abs(challenge):
-                    compromise = True
-                elif challenged != -challenge:
-                    capitulate = True
+            confronts, compromises, capitulates = _offers(challenge, challenged)
+            confront |= confronts
+            compromise |= compromises
+            capitulate |= capitulates
         kind = 0
         if confront:
             kind = 1
@@ -253,22 +258,13 @@ def finish_item(x, salience, vote_prefix, rank, counts, below, toward, spread, s
                 continue
             challenge = eu_challenge[j]
             challenged = eu_challenged[j]
-            if kind == 1:
-                if not (challenged > challenge and challenge > 0):
+            confronts, compromises, capitulates = _offers(challenge, challenged)
+            if kind == 2:
+                if not compromises:
                     continue
-                key = abs(x[j] - xi)
-            elif kind == 2:
-                if not (challenged > 0 and challenge < 0 and challenged > abs(challenge)):
-                    continue
-                if smallest_move:
-                    offered = xi + (x[j] - xi) * abs(challenge / challenged)
-                    key = abs(xi - offered)
-                else:
-                    key = (abs(challenge) * xi + abs(challenged) * x[j]) / (
-                        abs(challenge) + abs(challenged))
+                key = _compromise_key(xi, x[j], challenge, challenged, smallest_move)
             else:
-                if not (challenged > 0 and challenge < 0 and not challenged > abs(challenge)
-                        and challenged != -challenge):
+                if not (confronts if kind == 1 else capitulates):
                     continue
                 key = abs(x[j] - xi)
             if key < best:
@@ -279,7 +275,7 @@ def finish_item(x, salience, vote_prefix, rank, counts, below, toward, spread, s
                 pick = j
         chosen = x[pick]
         if kind == 2:
-            chosen = xi + (chosen - xi) * abs(eu_challenge[pick] / eu_challenged[pick])
+            chosen = _compromise_position(xi, chosen, eu_challenge[pick], eu_challenged[pick])
         new_position[i] = chosen
 
 

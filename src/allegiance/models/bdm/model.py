@@ -99,9 +99,6 @@ VARIANT_DEFAULTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Offer kinds, by the code used in the per-actor ``kind`` arrays.
-OFFER_KINDS = {1: "confrontation", 2: "compromise", 3: "capitulation"}
-
 
 class ExpectedUtilityModel(Model):
     """Bueno de Mesquita's expected-utility ("BDM") model as replicated by Scholz et al. (2011).

@@ -19,6 +19,12 @@ from typing import Any
 import numpy as np
 
 from allegiance import parallel
+from allegiance.models.bdm.formulas import (
+    compromise_key,
+    compromise_position,
+    offers,
+    risk_exponent,
+)
 from allegiance.models.bdm.voting import (
     danger_levels,
     danger_over_positions,
@@ -84,7 +90,7 @@ def play_round(
         acceptance_s = risk_acceptance(
             danger, danger.max(axis=-1, keepdims=True), danger.min(axis=-1, keepdims=True)
         )
-    risk_s = (1.0 - acceptance_s / 3.0) / (1.0 + acceptance_s / 3.0)
+    risk_s = risk_exponent(acceptance_s)
     risk = np.take_along_axis(risk_s, rank, axis=-1)
 
     # 2. probabilities of success: every voter votes with its own exponent
@@ -182,16 +188,16 @@ def take_offers(
 
     # offers received by i (rows) from j (columns); the three kinds exclude one another
     valid = ~same[:, rows]
-    confront = valid & (eu_challenged > eu_challenge) & (eu_challenge > 0)
-    loses = valid & (eu_challenged > 0) & (eu_challenge < 0)
-    compromise = loses & (eu_challenged > np.abs(eu_challenge))
+    confront, compromise, capitulate = offers(eu_challenge, eu_challenged)
+    confront &= valid
+    compromise &= valid
     # a receiver takes the first kind it is offered (confrontation, compromise, capitulation)
     has_confront = confront.any(axis=-1)
     has_compromise = compromise.any(axis=-1)
     kind = np.where(has_confront, 1, np.where(has_compromise, 2, 0)).astype(np.int8)
     eligible = np.where(has_confront[:, :, None], confront, compromise)
     if settings["capitulation"]:
-        capitulate = loses & ~compromise & (eu_challenged != -eu_challenge)
+        capitulate &= valid
         has_capitulate = capitulate.any(axis=-1) & (kind == 0)
         kind[has_capitulate] = 3
         eligible |= capitulate & has_capitulate[:, :, None]
@@ -203,12 +209,8 @@ def take_offers(
         theirs = position.reshape(-1)[(where // (count * n)) * n + where % n]
         lose = eu_challenge.reshape(-1)[where]
         gain = eu_challenged.reshape(-1)[where]
-        if settings["compromise_smallest_move"]:
-            offered = mine + (theirs - mine) * np.abs(lose / gain)
-            key.reshape(-1)[where] = np.abs(mine - offered)
-        else:
-            key.reshape(-1)[where] = (np.abs(lose) * mine + np.abs(gain) * theirs) / (
-                np.abs(lose) + np.abs(gain))
+        key.reshape(-1)[where] = compromise_key(mine, theirs, lose, gain,
+                                                settings["compromise_smallest_move"])
     pick = np.argmin(key, axis=-1)
     moved = kind > 0
     flat = np.arange(size * count) * n + pick.reshape(-1)
@@ -218,7 +220,7 @@ def take_offers(
         lose = eu_challenge.reshape(-1)[flat].reshape(size, count)
         gain = eu_challenged.reshape(-1)[flat].reshape(size, count)
         with np.errstate(divide="ignore", invalid="ignore"):
-            partial = x_i + (chosen - x_i) * np.abs(lose / gain)
+            partial = compromise_position(x_i, chosen, lose, gain)
         chosen = np.where(conceding, partial, chosen)
     new_position = np.where(moved, chosen, x_i)
     pick[~moved] = 0

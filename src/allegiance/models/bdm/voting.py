@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from allegiance import parallel
+from allegiance.models.bdm.formulas import danger_level
 
 # Work on at most this many (batch item × actor × actor) elements at once (keeps arrays in cache).
 CHUNK_ELEMENTS = 1 << 16
@@ -192,4 +193,4 @@ def danger_levels(
         pressure = np.zeros(support.shape[:2])
         np.divide((distance * support).sum(axis=1), total[:, None], out=pressure,
                   where=total[:, None] > 0)
-    return 2.0 * (1.0 - 2.0 * salience) * distance.sum(axis=-1) + 4.0 * salience * pressure
+    return danger_level(salience, distance.sum(axis=-1), pressure)
