@@ -21,7 +21,12 @@ from __future__ import annotations
 import numpy as np
 
 from allegiance.models.exchange.candidates import _EDGE, _MIN_GAIN
-from allegiance.models.exchange.terms import move_allowed
+from allegiance.models.exchange.terms import (
+    break_even_gains,
+    move_allowed,
+    net_gains,
+    outcome_seen,
+)
 
 try:  # numba is optional: the same kernel runs (slowly) as plain Python without it
     from numba import njit
@@ -49,6 +54,10 @@ _NF = 32
 
 #: whether a move is allowed: the NumPy engine's formula (:func:`.terms.move_allowed`), compiled
 _move_ok = njit(cache=True, nogil=True)(move_allowed)
+#: the partners' gains, their break-even gains and the expected outcome, compiled likewise
+_net_gains = njit(cache=True, nogil=True)(net_gains)
+_break_even_gains = njit(cache=True, nogil=True)(break_even_gains)
+_outcome_seen = njit(cache=True, nogil=True)(outcome_seen)
 
 
 @njit(cache=True, nogil=True)
@@ -81,8 +90,8 @@ def _stop_at_demander(f, g, r, side_i, equal_gain, offset, shift, has):
         pos, y, target, cell, slot = f[r, _PJ], f[r, _YJ], f[r, _TJ], g[r, _CJ], g[r, _SLJ]
         w, others, d, start = f[r, _WJP], f[r, _OJ], f[r, _DP], f[r, _STJ]
     base = others + offset[cell] - shift[slot]
-    nbs0 = (base + w * pos) / d
-    nbs1 = (base + w * y) / d
+    nbs0 = _outcome_seen(base, w, pos, d)
+    nbs1 = _outcome_seen(base, w, y, d)
     before, after = target - nbs0, target - nbs1
     above, below = before >= 0 and after >= 0, before <= 0 and after <= 0
     if above or below or not (abs(before) > _EDGE and abs(after) > _EDGE):
@@ -94,8 +103,8 @@ def _stop_at_demander(f, g, r, side_i, equal_gain, offset, shift, has):
     else:
         dp, dq = move, move * f[r, _RATE]
     _set_moves(f, r, dp, dq)
-    gain_i = abs(dq * f[r, _SIQ] - dp * f[r, _SIP])
-    gain_j = abs(dp * f[r, _SJP] - dq * f[r, _SJQ])
+    gain_i, gain_j = _net_gains(dp, dq, f[r, _SIP], f[r, _SIQ], f[r, _SJP], f[r, _SJQ])
+    gain_i, gain_j = abs(gain_i), abs(gain_j)
     f[r, _GI], f[r, _GJ] = gain_i, gain_j
     if equal_gain:  # the reference reports the gain of the actor opposite the shortened one
         f[r, _KEY] = gain_j if side_i else gain_i
@@ -128,8 +137,8 @@ def _terms(f, g, r, equal_gain, offset, shift, has):
     f[r, _YI] = t_i if over else pos_i + move_i
     f[r, _YJ] = pos_j + move_j if over else t_j
     f[r, _XP], f[r, _XQ] = dp, dq
-    gain_i = abs(dq * f[r, _SIQ] - dp * f[r, _SIP])
-    gain_j = abs(dp * f[r, _SJP] - dq * f[r, _SJQ])
+    gain_i, gain_j = _net_gains(dp, dq, f[r, _SIP], f[r, _SIQ], f[r, _SJP], f[r, _SJQ])
+    gain_i, gain_j = abs(gain_i), abs(gain_j)
     f[r, _GI], f[r, _GJ] = gain_i, gain_j
     key = gain_i if equal_gain else min(gain_i, gain_j)
     f[r, _KEY] = key
@@ -150,8 +159,8 @@ def _randomise(f, r, p, u, v, z):
     dp, dq, gain = f[r, _XP], f[r, _XQ], f[r, _GI]
     s_ip, s_iq, s_jp, s_jq = f[r, _SIP], f[r, _SIQ], f[r, _SJP], f[r, _SJQ]
     pick_i = u < 0.5
-    max_i = max(dp * s_ip - dp * (s_jp / s_jq) * s_iq, gain)
-    max_j = max(dq * s_jq - dq * (s_iq / s_ip) * s_jp, gain)
+    max_i, max_j = _break_even_gains(dp, dq, s_ip, s_iq, s_jp, s_jq)
+    max_i, max_j = max(max_i, gain), max(max_j, gain)
     g_max = max_i if pick_i else max_j
     g_new = gain + p * z * (g_max - gain) if v < 0.5 else gain - p * z * gain
     new_dq = (dp * s_ip - g_new) / s_iq if pick_i else dq
@@ -162,8 +171,7 @@ def _randomise(f, r, p, u, v, z):
                 limit_p / new_dp if new_dp > limit_p else 1.0)
     new_dq, new_dp = new_dq * scale, new_dp * scale
     _set_moves(f, r, new_dp, new_dq)
-    gain_i = new_dp * s_ip - new_dq * s_iq
-    gain_j = new_dq * s_jq - new_dp * s_jp
+    gain_i, gain_j = _net_gains(new_dp, new_dq, s_ip, s_iq, s_jp, s_jq)
     f[r, _GI], f[r, _GJ] = gain_i, gain_j
     f[r, _KEY] = min(gain_i, gain_j)
     return _valid_moves(f, r) and gain_i >= 0 and gain_j >= 0

@@ -35,6 +35,41 @@ def move_allowed(total, low, high, pos, move):
             & (total + move <= 100.0) & (((move > 0) & (low > 0)) | ((move < 0) & (high < 0))))
 
 
+def net_gains(dp, dq, s_ip, s_iq, s_jp, s_jq):
+    """The partners' gains in salience-weighted utility when the outcome moves ``dp`` toward I on
+    issue p (which J supplies) and ``dq`` toward J on issue q (which I supplies): I gains
+    ``dp s_Ip`` and gives up ``dq s_Iq``, J gains ``dq s_Jq`` and gives up ``dp s_Jp``.
+
+    Written once for both engines, like :func:`move_allowed`.
+
+    >>> net_gains(2.0, 1.0, 0.5, 0.25, 0.25, 0.75)
+    (0.75, 0.25)
+    """
+    return dp * s_ip - dq * s_iq, dq * s_jq - dp * s_jp
+
+
+def break_even_gains(dp, dq, s_ip, s_iq, s_jp, s_jq):
+    """What each partner would gain if the other only broke even, with the same outcome shifts
+    available (the upper end of the randomised equal gain): I keeping ``dp`` while J breaks even
+    at ``dq/dp = s_Jp/s_Jq``, and J keeping ``dq`` while I breaks even at ``dq/dp = s_Ip/s_Iq``.
+
+    >>> break_even_gains(2.0, 1.0, 0.5, 0.25, 0.25, 0.75)
+    (0.8333333333333334, 0.625)
+    """
+    return dp * s_ip - dp * (s_jp / s_jq) * s_iq, dq * s_jq - dq * (s_iq / s_ip) * s_jp
+
+
+def outcome_seen(base, weight, vote, denominator):
+    """The expected outcome of an issue (the capability x salience weighted mean of the votes)
+    when one actor of weight ``weight`` votes ``vote`` and the others give ``base``, the sum of
+    their weighted votes; ``denominator`` is the sum of all weights.
+
+    >>> outcome_seen(30.0, 1.0, 70.0, 2.0)
+    50.0
+    """
+    return (base + weight * vote) / denominator
+
+
 class ExchangeTerms:
     """Calculation of the terms of exchanges (mixed into the round's state)."""
 
@@ -53,7 +88,7 @@ class ExchangeTerms:
         w, others, d = self.view_terms[side][index].T
         cell, slot = self.view_cells[side][index].T
         base = others + self.offset[cell] - self.received_shift[slot]
-        return tuple((base + w * vote) / d for vote in votes)
+        return tuple(outcome_seen(base, w, vote, d) for vote in votes)
 
     def calculate(self, index: np.ndarray) -> None:
         """(Re)compute the terms of the exchanges ``index`` from their current positions.
@@ -83,8 +118,8 @@ class ExchangeTerms:
         self.moveI[r], self.moveJ[r] = mi, mj
         self.yI[r], self.yJ[r] = float(y_i), float(y_j)
         self.dp[r], self.dq[r] = dp, dq
-        self.gainI[r] = abs(dq * self.sIq[r] - dp * self.sIp[r])
-        self.gainJ[r] = abs(dp * self.sJp[r] - dq * self.sJq[r])
+        gain_i, gain_j = net_gains(dp, dq, self.sIp[r], self.sIq[r], self.sJp[r], self.sJq[r])
+        self.gainI[r], self.gainJ[r] = abs(gain_i), abs(gain_j)
         self.key[r] = float(gain)
         self.decimal_gains[r], self.has_decimal_gain[r] = gain, True
         self.nbs0I[r], self.nbs1I[r] = float(nbs["I"][0]), float(nbs["I"][1])
@@ -128,8 +163,7 @@ class ExchangeTerms:
         # the side that moves all the way lands exactly on its partner's position
         yI = np.where(over, tI, posI + moveI)
         yJ = np.where(over, posJ + moveJ, tJ)
-        gainI = np.abs(dq * sIq - dp * sIp)
-        gainJ = np.abs(dp * sJp - dq * sJq)
+        gainI, gainJ = np.abs(net_gains(dp, dq, sIp, sIq, sJp, sJq))
         self.moveI[index], self.moveJ[index] = moveI, moveJ
         self.yI[index], self.yJ[index] = yI, yJ
         self.dp[index], self.dq[index] = dp, dq
@@ -199,8 +233,8 @@ class ExchangeTerms:
         self.moveI[idx], self.moveJ[idx] = moveI, moveJ
         self.yI[idx], self.yJ[idx] = posI + moveI, posJ + moveJ
         self.dp[idx], self.dq[idx] = dp, dq
-        gainI = np.abs(dq * self.sIq[idx] - dp * self.sIp[idx])
-        gainJ = np.abs(dp * self.sJp[idx] - dq * self.sJq[idx])
+        gainI, gainJ = np.abs(net_gains(dp, dq, self.sIp[idx], self.sIq[idx], self.sJp[idx],
+                                        self.sJq[idx]))
         self.gainI[idx], self.gainJ[idx] = gainI, gainJ
         if self.variant == "equal-gain":
             # the reference reports the gain of the actor opposite the shortened one
@@ -234,10 +268,7 @@ class ExchangeTerms:
         sIp, sIq, sJp, sJq = self.sIp[index], self.sIq[index], self.sJp[index], self.sJq[index]
         gain = self.gainI[index]
         pick_i = u < 0.5
-        # utility of each partner at the other's break-even rate, same outcome shifts available
-        # I breaks even at dq/dp = sIp/sIq, J at dq/dp = sJp/sJq
-        max_i = dp * sIp - dp * (sJp / sJq) * sIq  # J breaks even, I keeps dp
-        max_j = dq * sJq - dq * (sIq / sIp) * sJp  # I breaks even, J keeps dq
+        max_i, max_j = break_even_gains(dp, dq, sIp, sIq, sJp, sJq)
         max_i = np.maximum(max_i, gain)
         max_j = np.maximum(max_j, gain)
         g_max = np.where(pick_i, max_i, max_j)
@@ -264,8 +295,7 @@ class ExchangeTerms:
         self.moveI[index], self.moveJ[index] = moveI, moveJ
         self.yI[index], self.yJ[index] = posI + moveI, posJ + moveJ
         self.dp[index], self.dq[index] = new_dp, new_dq
-        gainI = new_dp * sIp - new_dq * sIq
-        gainJ = new_dq * sJq - new_dp * sJp
+        gainI, gainJ = net_gains(new_dp, new_dq, sIp, sIq, sJp, sJq)
         self.gainI[index], self.gainJ[index] = gainI, gainJ
         self.key[index] = np.minimum(gainI, gainJ)
         self.valid[index] = (
