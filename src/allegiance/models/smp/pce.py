@@ -32,11 +32,6 @@ import numpy as np
 
 from allegiance.models.portable import exp, log
 
-VOTING_RULES = ("Binary", "PropBin", "Prop", "PropCbc", "Cubic", "ASymProsp")
-VICTORY_PROB_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
-PCE_MODELS = ("Conditional", "MarkovIncentive", "MarkovUniform")
-BIG_R_RANGES = ("Min", "Mid", "Max")
-
 #: floor added to every coalition strength so that no contest is 0 : 0
 MIN_COALITION = 1e-8
 #: block size (elements) for the O(voters × options²) coalition sums (fits a core's cache)
