@@ -97,6 +97,20 @@ def test_show_validate_schema_models(toy):
     assert "median" in invoke("models").stdout
 
 
+def test_validate_puts_a_readers_note_before_many_alike_warnings(tmp_path):
+    rows = "".join(f"Actor{i},{i + 1},{10 * i},{5 * i + 20}\n" for i in range(12))
+    peer = tmp_path / "peer.csv"
+    peer.write_text("Actor,Capability,Position,Salience\n" + rows + "Last,1,50,0.5\n")
+    result = invoke("validate", str(peer))
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert "saliences are read on 0–100" in lines[0]  # the reader's note, not buried
+    unsourced = [line for line in lines if "no source" in line and ": warning:" in line]
+    assert len(unsourced) == 3  # MAX_PRINTED_ALIKE
+    assert "… and 36 more warning(s): no source" in result.stderr  # 39 numbers in all
+    assert "(40 warning(s))" in result.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -106,11 +106,18 @@ def fail(message: str) -> NoReturn:
 #: problems printed one per line; the rest are counted (a generated file can have thousands)
 MAX_PRINTED_ERRORS = 200
 MAX_PRINTED_WARNINGS = 20
+#: warnings that say the same thing (one per unsourced number of a peer file) printed at most
+MAX_PRINTED_ALIKE = 3
 
 
 def print_problems(problems: list[Problem]) -> None:
     """Every error (up to :data:`MAX_PRINTED_ERRORS`) and the first warnings, one per line with
-    file:line:column; what is left is counted, warnings grouped by what they say."""
+    file:line:column; what is left is counted, warnings grouped by what they say.
+
+    Rarer warnings come first, and at most :data:`MAX_PRINTED_ALIKE` of any one message are
+    printed: a reader's note on how it interpreted the file is not buried under hundreds of
+    "no source" lines (a peer format has no field for sources).
+    """
     from collections import Counter
 
     errors = [p for p in problems if p.severity == "error"]
@@ -121,14 +128,18 @@ def print_problems(problems: list[Problem]) -> None:
     if len(errors) > MAX_PRINTED_ERRORS:
         err_console.print(styled((f"… and {len(errors) - MAX_PRINTED_ERRORS:,} more error(s)",
                                   "red")))
-    for p in warnings[:MAX_PRINTED_WARNINGS]:
-        err_console.print(styled((f"{p.location()}: warning:", "yellow"),
-                                 f" {p.described()}"))
-    rest = Counter(p.message for p in warnings[MAX_PRINTED_WARNINGS:])
+    alike = Counter(p.message for p in warnings)
+    printed: Counter[str] = Counter()
+    rest: Counter[str] = Counter()
+    for p in sorted(warnings, key=lambda p: alike[p.message]):  # stable: file order kept
+        if printed.total() < MAX_PRINTED_WARNINGS and printed[p.message] < MAX_PRINTED_ALIKE:
+            printed[p.message] += 1
+            err_console.print(styled((f"{p.location()}: warning:", "yellow"),
+                                     f" {p.described()}"))
+        else:
+            rest[p.message] += 1
     for message, count in rest.most_common():
         err_console.print(styled((f"… and {count:,} more warning(s):", "yellow"), f" {message}"))
-
-
 
 
 @contextlib.contextmanager
