@@ -622,3 +622,7 @@ def test_read_located_places_every_warning_on_a_line(name: str, relative: str,
     first = next(w for w in warnings if w.path[:2] == ("actors", 0) and w.path[-1] == "salience")
     actor_name = scenario.actors[0].name
     assert actor_name in lines[first.line - 1] or "<dSal>" in lines[first.line - 1]
+    if name == "decide":  # the capability is the largest power, in that actor's #D row
+        capability = next(w for w in warnings if w.path == ("actors", 0, "capability"))
+        row = lines[capability.line - 1]
+        assert row.startswith("'#D'") and actor_name in row

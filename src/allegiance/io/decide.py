@@ -287,6 +287,10 @@ def read_located(path: Path, text: str) -> tuple[Scenario, dict[tuple, Location]
         where[("actors", a, "id")] = (actor_rows[key], 1)
         own = powers[key]
         actor["capability"] = max(own.values()) if own else 0.0
+        if own:  # the capability is the largest power: its #D row's power cell
+            strongest = max(own, key=own.__getitem__)
+            where[("actors", a, "capability")] = where[("actors", a, "issues", strongest,
+                                                       "capability")]
         for issue_key, power in own.items():
             if power != actor["capability"]:
                 actor["issues"][issue_key]["capability"] = power
