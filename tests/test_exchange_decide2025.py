@@ -175,3 +175,44 @@ def test_decimal_arithmetic_runs_on_scenarios_with_absent_actors():
         assert np.all(votes[arrays.present] >= 0) and np.all(votes[arrays.present] <= 100)
         expected = (weight * votes).sum(axis=0) / weight.sum(axis=0)
         np.testing.assert_allclose(record.voting_outcome, expected, rtol=0, atol=1e-9)
+
+
+#: scenarios of Allegiance's own on a coarse grid (tests/data/exchange_make_synthetic.py), with
+#: decide 2025.3.1's runs of them (tests/data/exchange_decide_2025_grid.json)
+GRID_INPUTS = Path(__file__).parent / "data" / "decide_synthetic"
+GRID_2025 = Path(__file__).parent / "data" / "exchange_decide_2025_grid.json"
+GRID_NAMES = ["grid-11x7-a.csv", "grid-11x7-b.csv"]
+
+
+@pytest.fixture(scope="module")
+def decide_2025_grid():
+    return json.loads(GRID_2025.read_text())["data"]
+
+
+@pytest.mark.parametrize("name", GRID_NAMES)
+def test_grid_scenarios_deterministic_rounds_identical_to_decide_2025(name, decide_2025_grid):
+    """Every position on 0, 50 or 100: on some issues the expected outcome is exactly 50 and
+    actors sit on it. They count as left of it, as decide's exact arithmetic puts them (in
+    binary the outcome can round just below 50), so the same exchanges exist; all 10 rounds are
+    identical."""
+    arrays = read_decide_file(GRID_INPUTS / name)
+    _, records = ExchangeModel(rounds=10, tie_break="first", arithmetic="decimal28").simulate(
+        arrays, np.random.default_rng(0))
+    _assert_rounds_equal(records, decide_2025_grid[name]["deterministic"], arrays)
+
+
+@pytest.mark.parametrize("name", GRID_NAMES)
+def test_grid_scenarios_random_runs_are_decides_runs(name, decide_2025_grid):
+    """Many equal gains, so decide's coin decides often and its list holds copies: an exchange
+    listed twice is recalculated once per entry after each realisation, as decide's loop over
+    its list does. Every recorded run, seed by seed, is decide's in every round and in its
+    number of ties."""
+    arrays = read_decide_file(GRID_INPUTS / name)
+    order = decide_member_order(GRID_INPUTS / name, arrays)
+    entry = decide_2025_grid[name]
+    assert sum(entry["ties"]) > 10 * len(entry["seeds"]), "the coin decides often"
+    for k, seed in enumerate(entry["seeds"]):
+        ours, ties = run_decide_seed(arrays, order, seed)
+        np.testing.assert_allclose(ours, decide_rounds(entry, k, arrays), rtol=0, atol=1e-9,
+                                   err_msg=f"seed {seed}")
+        assert ties == entry["ties"][k], seed

@@ -53,7 +53,8 @@ def _candidates(
     """
     n_actors, n_issues = position.shape
     first, second = np.triu_indices(n_issues, k=1)
-    left = position <= outcome
+    if left is None:
+        left = position <= outcome
     both = tradable[:, first] & tradable[:, second]  # (n, K)
     quadrant = left[:, first].astype(int) + 2 * left[:, second].astype(int)
     quadrant = np.where(both, quadrant, -1)

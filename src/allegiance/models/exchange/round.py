@@ -231,6 +231,41 @@ class ExchangeRound(ExchangeTerms):
         self.decide_list = held
         return taken
 
+    def _keep_as_decide(self, r: int, supplied: dict[str, list[np.ndarray]]) -> None:
+        """After realising ``r``, keep in decide's list what the reference keeps.
+
+        The reference goes through its list in order and recalculates each entry that is still
+        valid, keeping those that stay valid (a copy of ``r`` turns invalid). An exchange listed
+        twice (the copy a tie leaves) is one object recalculated once per entry: when a side of
+        it supplies the cell ``r`` just moved, each recalculation after the first makes that
+        side's planned move history once more (the first did so in :meth:`run`). So the second
+        entry can turn the exchange invalid; the entries seen before it stay listed, and are
+        skipped when taken, as the reference skips them.
+        """
+        listed = self.decide_list
+        keep = self.valid[listed] & (listed != r)
+        sides = {side: np.concatenate(parts) if parts else np.empty(0, dtype=int)
+                 for side, parts in supplied.items()}
+        moved = np.union1d(sides["I"], sides["J"])
+        copies = np.bincount(listed, minlength=self.size)
+        for t in moved[(copies[moved] > 1) & self.valid[moved]].tolist():
+            entries = np.flatnonzero(listed == t)
+            kept = 1
+            while kept < entries.size:
+                for side, planned in (("I", self.moveI), ("J", self.moveJ)):
+                    if t in sides[side]:
+                        hist = self.hist[side]
+                        hist["sum"][t] += planned[t]
+                        hist["min"][t] = min(hist["min"][t], planned[t])
+                        hist["max"][t] = max(hist["max"][t], planned[t])
+                self.calculate(np.array([t]))
+                if not self.valid[t]:
+                    break
+                kept += 1
+            keep[entries] = False
+            keep[entries[:kept]] = True
+        self.decide_list = listed[keep]
+
     def _decimal_gain(self, r: int):
         """The decimal gain of ``r`` in its current terms (computed once after each change)."""
         if not self.has_decimal_gain[r]:
@@ -316,6 +351,7 @@ class ExchangeRound(ExchangeTerms):
             # a matched side continues from the realised voting position; its planned move
             # becomes history
             touched = [served]
+            supplied = {"I": [], "J": []}  # exchanges whose side supplies a cell just moved
             for side, groups in (("I", self.by_supply_i), ("J", self.by_supply_j)):
                 position = self.posI if side == "I" else self.posJ
                 planned = self.moveI if side == "I" else self.moveJ
@@ -331,6 +367,7 @@ class ExchangeRound(ExchangeTerms):
                     hist["max"][idx] = np.maximum(hist["max"][idx], move)
                     position[idx] = y
                     touched.append(idx)
+                    supplied[side].append(idx)
             touched = np.concatenate(touched)
             if touched.size > 1:  # each once, in order
                 mark[touched] = True
@@ -339,9 +376,8 @@ class ExchangeRound(ExchangeTerms):
             self.calculate(touched)
             alive[touched] = self.valid[touched]
             score[touched] = np.where(alive[touched], self.key[touched], -np.inf)
-            if as_decide:  # decide keeps the valid exchanges (a copy of ``r`` turns invalid)
-                listed = self.decide_list
-                self.decide_list = listed[self.valid[listed] & (listed != r)]
+            if as_decide:
+                self._keep_as_decide(r, supplied)
         done = np.array(order, dtype=int)
         columns = {
             "index": done, "I": self.I, "J": self.J, "P": self.P, "Q": self.Q,
