@@ -26,6 +26,8 @@ Two engines compute the same numbers bit for bit: the NumPy functions below (the
 reference, vectorised over a leading batch axis) and, for batched runs, the Numba kernels of
 :mod:`allegiance.models.bdm.kernels` (``engine``), which do the same floating-point operations in
 the same order item by item and leave every power to ``portable.power``.
+``arithmetic="scholz-order"`` instead forms every quantity in the order of the public code of
+Scholz et al. (:mod:`allegiance.models.bdm.code_order`), whose positions it gives bit for bit.
 
 Reference: J. B. Scholz, G. J. Calbert and G. A. Smith, "Unravelling Bueno de Mesquita's group
 decision model", *Journal of Theoretical Politics* 23(4), 2011; B. Bueno de Mesquita, "Political
@@ -34,6 +36,7 @@ The maths and every switch are described in ``docs/models/bdm.md``.
 
 Where each part lives: this module (the model class and its parameters), :mod:`.voting` (votes,
 support and danger levels), :mod:`.round` (a round and whole runs, both engines),
+:mod:`.code_order` (a round in the public code's order of operations),
 :mod:`.kernels` (the compiled kernels), :mod:`.explain` (events and the explanation table).
 
 Example
@@ -80,6 +83,7 @@ RISK_REFERENCES = ("actors", "positions")
 MEDIAN_STATISTICS = ("mean", "weighted-median")
 DISTANCE_SCALES = ("positions", "scale")
 ENGINES = ("auto", "numpy", "numba")
+ARITHMETICS = ("float", "scholz-order")
 
 #: The value each departure takes in each variant (explicit parameters override these).
 VARIANT_DEFAULTS: dict[str, dict[str, str]] = {
@@ -99,6 +103,10 @@ VARIANT_DEFAULTS: dict[str, dict[str, str]] = {
     },
 }
 
+#: the rules of the public code, the only ones ``arithmetic="scholz-order"`` follows
+SCHOLZ_ORDER_RULES = {key: value for key, value in VARIANT_DEFAULTS["scholz-code"].items()
+                      if key != "median_statistic"}
+
 
 class ExpectedUtilityModel(Model):
     """Bueno de Mesquita's expected-utility ("BDM") model as replicated by Scholz et al. (2011).
@@ -108,8 +116,9 @@ class ExpectedUtilityModel(Model):
     rounds:
         Rounds of challenges to play (>= 0).
     variant:
-        ``"scholz-code"`` (default) reproduces the public Python implementation of Scholz et al.
-        exactly; ``"paper"`` follows the published formulas. The variant sets the defaults of the
+        ``"scholz-code"`` (default) follows the rules of the public Python implementation of
+        Scholz et al. (to round-off; ``arithmetic="scholz-order"`` reproduces it bit for bit);
+        ``"paper"`` follows the published formulas. The variant sets the defaults of the
         five switches below; a switch given explicitly overrides it.
     q:
         Weight of the status quo in the expected utility of a challenge, in [0, 1] (default 1.0).
@@ -142,6 +151,15 @@ class ExpectedUtilityModel(Model):
         ``"numba"`` or ``"numpy"`` (the readable reference). Both give identical numbers. A single
         unbatched run, which records events and the explanation, always uses NumPy; so does
         ``risk_reference="positions"``, which has no compiled kernel.
+    arithmetic:
+        ``"float"`` (default): every round in O(n² log n), the quantities regrouped (votes as
+        prefix sums over the actors sorted by position); it agrees with the public code to
+        round-off. ``"scholz-order"``: every quantity formed and summed in the public code's
+        order (:mod:`allegiance.models.bdm.code_order`), so that its positions and offers are
+        that program's bit for bit even where round-off decides between two offers (two actors
+        whose saliences add up to 1 standing close together); O(n³) a round, NumPy only, for the
+        public code's rules (the ``scholz-code`` variant's switches; ``q`` and
+        ``distance_scale`` free).
 
     Example
     -------
@@ -171,6 +189,7 @@ class ExpectedUtilityModel(Model):
         median_statistic: str | None = None,
         distance_scale: str = "positions",
         engine: str = "auto",
+        arithmetic: str = "float",
     ) -> None:
         self.rounds = check_number("rounds", rounds, low=0, integer=True)
         self.variant = check_choice("variant", variant, VARIANTS)
@@ -190,6 +209,18 @@ class ExpectedUtilityModel(Model):
         self.engine = check_choice("engine", engine, ENGINES)
         if self.engine == "numba" and compiled_kernels() is None:
             raise ParameterError("engine='numba' needs the numba package")
+        self.arithmetic = check_choice("arithmetic", arithmetic, ARITHMETICS)
+        if self.arithmetic == "scholz-order":
+            departures = [f"{key}={getattr(self, key)!r}" for key, value
+                          in SCHOLZ_ORDER_RULES.items() if getattr(self, key) != value]
+            if departures:
+                raise ParameterError(
+                    "arithmetic='scholz-order' follows the public code's rules only, not "
+                    + ", ".join(departures) + "; leave them at the scholz-code variant's "
+                    "values or use arithmetic='float'")
+            if self.engine == "numba":
+                raise ParameterError("engine='numba' runs arithmetic='float' only; "
+                                     "arithmetic='scholz-order' runs in NumPy (engine='numpy')")
 
     # ------------------------------------------------------------------ public API
     def run(
@@ -309,7 +340,8 @@ class ExpectedUtilityModel(Model):
     # ------------------------------------------------------------------ helpers
     def _compiled(self, unbatched: bool) -> bool:
         """Whether this run uses the compiled kernels (see ``engine``)."""
-        if self.engine == "numpy" or unbatched or self.risk_reference == "positions":
+        if (self.engine == "numpy" or unbatched or self.risk_reference == "positions"
+                or self.arithmetic == "scholz-order"):
             return False
         return compiled_kernels() is not None
 
@@ -320,6 +352,7 @@ class ExpectedUtilityModel(Model):
             "compromise_smallest_move": self.compromise_rule == "smallest-move",
             "capitulation": self.capitulation == "loss-exceeds-gain",
             "risk_over_positions": self.risk_reference == "positions",
+            "code_order": self.arithmetic == "scholz-order",
         }
 
     def _value_range(self, position: np.ndarray, arrays: ScenarioArrays) -> np.ndarray:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from allegiance import parallel
+from allegiance.models.bdm.code_order import play_round_in_code_order
 from allegiance.models.bdm.formulas import (
     compromise_key,
     compromise_position,
@@ -236,7 +237,9 @@ def simulate(
     settings: dict[str, Any],
     keep_details: bool,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any] | None]:
-    """Play ``rounds`` rounds for a batch ``(B, n)``; details are kept for a single run."""
+    """Play ``rounds`` rounds for a batch ``(B, n)``; details are kept for a single run. With
+    ``settings["code_order"]`` each round is :func:`play_round_in_code_order`."""
+    step = play_round_in_code_order if settings.get("code_order") else play_round
     size, n = position.shape
     trajectory = np.empty((size, rounds + 1, n))
     trajectory[:, 0] = position
@@ -253,7 +256,7 @@ def simulate(
         if n < 2:
             trajectory[:, t + 1] = x
             continue
-        state = play_round(x, salience, weight, value_range, settings)
+        state = step(x, salience, weight, value_range, settings)
         x = state["position"]
         trajectory[:, t + 1] = x
         risk[:, t] = state["risk"]
@@ -269,7 +272,7 @@ def simulate(
             details["view_eu_challenged"] = state["eu_challenged"][0]
     if details is not None and "view_position" not in details:
         if n >= 2:
-            state = play_round(position, salience, weight, value_range, settings)
+            state = step(position, salience, weight, value_range, settings)
             details["view_eu_challenge"] = state["eu_challenge"][0]
             details["view_eu_challenged"] = state["eu_challenged"][0]
         else:
