@@ -54,6 +54,7 @@ from allegiance.models.bdm.formulas import (
     compromise_position,
     offers,
     risk_exponent,
+    round_state,
 )
 from allegiance.models.bdm.voting import risk_acceptance
 from allegiance.models.portable import power
@@ -168,11 +169,4 @@ def play_round_in_code_order(
         partial = compromise_position(position, chosen, eu_challenge[take], eu_challenged[take])
     new_position = np.where(kind == 1, chosen, np.where(kind == 2, partial, position))
     pick[kind == 0] = 0
-    return {
-        "position": new_position,
-        "risk": risk,
-        "kind": kind,
-        "counterpart": pick,
-        "eu_challenge": eu_challenge,
-        "eu_challenged": eu_challenged,
-    }
+    return round_state(new_position, risk, kind, pick, eu_challenge, eu_challenged)

@@ -85,3 +85,13 @@ def compromise_key(own, other, challenge, challenged, smallest_move):
         return np.abs(own - (own + (other - own) * np.abs(challenge / challenged)))
     return (np.abs(challenge) * own + np.abs(challenged) * other) / (
         np.abs(challenge) + np.abs(challenged))
+
+
+def round_state(position, risk, kind, counterpart, eu_challenge, eu_challenged) -> dict:
+    """What a round returns in either arithmetic (``round.play_round``,
+    ``code_order.play_round_in_code_order``): the new positions, the risk exponents, each
+    actor's offer kind (:data:`OFFER_KINDS`, 0 none) and counterpart, and the expected
+    utilities ``eu_challenge[b, i, j]`` = EU_i(i challenges j), ``eu_challenged[b, i, j]`` =
+    EU_i(j challenges i)."""
+    return {"position": position, "risk": risk, "kind": kind, "counterpart": counterpart,
+            "eu_challenge": eu_challenge, "eu_challenged": eu_challenged}

@@ -25,6 +25,7 @@ from allegiance.models.bdm.formulas import (
     compromise_position,
     offers,
     risk_exponent,
+    round_state,
 )
 from allegiance.models.bdm.voting import (
     danger_levels,
@@ -129,14 +130,7 @@ def play_round(
         parallel.thread_map(offers, blocks)
     else:
         offers(slice(0, n))
-    return {
-        "position": new_position,
-        "risk": risk,
-        "kind": kind,
-        "counterpart": pick,
-        "eu_challenge": eu_challenge,
-        "eu_challenged": eu_challenged,
-    }
+    return round_state(new_position, risk, kind, pick, eu_challenge, eu_challenged)
 
 
 def take_offers(
