@@ -35,6 +35,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bdm_oracle import run_oracle  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from machine import best_of  # noqa: E402
+
 SULTAN = {  # Sultan.csv of the same implementation: actor -> (capability, position, salience)
     "HAWKS": (0.65, 14.25, 0.8), "IRAN": (0.85, 14.20, 0.85), "RUSSIA": (0.55, 14.20, 0.65),
     "IPEC": (0.7, 14.10, 0.75), "GULF": (0.5, 14.10, 0.75), "MILITARY": (0.75, 14.00, 0.85),
@@ -68,15 +71,6 @@ def random_arrays(n: int, seed: int = 0) -> tuple[ScenarioArrays, tuple]:
     rng = np.random.default_rng(seed)
     raw = (rng.uniform(0, 100, n), rng.uniform(0, 1, n), rng.uniform(0.05, 1, n))
     return arrays_for(*raw), raw
-
-
-def best_of(repeat: int, function) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def child_run(command: list[str]) -> tuple[float, float]:

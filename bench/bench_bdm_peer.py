@@ -28,6 +28,9 @@ import numpy as np
 from allegiance.models.bdm import ExpectedUtilityModel
 from allegiance.scenario.arrays import ScenarioArrays
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import best_of  # noqa: E402
+
 ROUNDS = 10
 
 
@@ -60,15 +63,6 @@ def run_peer(module, position, salience, capability) -> np.ndarray | None:
     except ZeroDivisionError:
         return None
     return np.asarray(positions)
-
-
-def best_of(repeat: int, call) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import report  # noqa: E402
+from machine import best_of, report  # noqa: E402
 
 from allegiance.store import open_store  # noqa: E402
 from allegiance.store.engine import make_engine  # noqa: E402
@@ -90,12 +90,8 @@ def fill(url: str, n: int) -> None:
 
 
 def in_process(fn, repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+    """Best wall seconds of ``repeat`` calls of ``fn`` in this process."""
+    return best_of(repeat, fn)
 
 
 def main() -> None:

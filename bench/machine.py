@@ -13,6 +13,16 @@ import subprocess
 import time
 
 
+def best_of(repeat: int, function) -> float:
+    """Best wall seconds of ``repeat`` calls of ``function``."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def python_loop_seconds() -> float:
     """Seconds for 10⁷ pure-Python additions (best of 3)."""
     best = float("inf")
