@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from allegiance.models.bdm import ExpectedUtilityModel
-from allegiance.scenario.arrays import ScenarioArrays
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_bdm import arrays_for  # noqa: E402
 from machine import best_of  # noqa: E402
 
 ROUNDS = 10
@@ -38,14 +38,6 @@ def draw(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     return (rng.integers(0, 11, n).astype(float), rng.integers(1, 11, n) / 10,
             rng.integers(1, 21, n) / 20)
-
-
-def arrays_for(position, salience, capability) -> ScenarioArrays:
-    return ScenarioArrays(
-        actor_ids=tuple(f"a{k}" for k in range(position.size)), issue_ids=("issue",),
-        position=position[:, None], salience=salience[:, None], capability=capability[:, None],
-        scale_low=[float(position.min())], scale_high=[float(max(position.max(),
-                                                                 position.min() + 1))])
 
 
 def run_peer(module, position, salience, capability) -> np.ndarray | None:

@@ -68,8 +68,6 @@ def ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
     >>> float(ordered_sum(values, 0)), sum(values.tolist())
     (1.0, 1.0)
     """
-    if values.shape[axis] == 0:
-        return np.zeros(np.delete(values.shape, axis))
     return np.take(np.cumsum(values, axis=axis), -1, axis=axis)
 
 
@@ -154,19 +152,20 @@ def play_round_in_code_order(
     compromise &= ~same
     has_confront = confront.any(axis=-1)
     has_compromise = compromise.any(axis=-1)
-    mine = np.broadcast_to(position[:, :, None], (size, n, n))
-    theirs = np.broadcast_to(position[:, None, :], (size, n, n))
     with np.errstate(divide="ignore", invalid="ignore"):
         key = np.where(has_confront[:, :, None],
                        np.where(confront, gap, np.inf),
-                       np.where(compromise, compromise_key(mine, theirs, eu_challenge,
+                       np.where(compromise, compromise_key(position[:, :, None],
+                                                           position[:, None, :], eu_challenge,
                                                            eu_challenged, False), np.inf))
     pick = np.argmin(key, axis=-1)
     kind = np.where(has_confront, 1, np.where(has_compromise, 2, 0)).astype(np.int8)
-    take = (np.arange(size)[:, None], own[None, :], pick)
-    chosen = position[np.arange(size)[:, None], pick]
+    item = np.arange(size)[:, None]
+    chosen = position[item, pick]
+    taken = (item, own[None, :], pick)
     with np.errstate(divide="ignore", invalid="ignore"):
-        partial = compromise_position(position, chosen, eu_challenge[take], eu_challenged[take])
+        partial = compromise_position(position, chosen, eu_challenge[taken],
+                                      eu_challenged[taken])
     new_position = np.where(kind == 1, chosen, np.where(kind == 2, partial, position))
     pick[kind == 0] = 0
     return round_state(new_position, risk, kind, pick, eu_challenge, eu_challenged)
